@@ -1,0 +1,151 @@
+# Provisions a fleet node: Docker, the node's secrets, and systemd units for the
+# inference container and, on spot capacity, the interruption watcher.
+# This is the body of the boot script; infra/inference/bootscript.ts renders the
+# HI_* settings above it. Cloud-init (Hetzner), EC2 user data and the GCE
+# startup-script all run the same rendered script, once per boot.
+set -euo pipefail
+umask 077
+
+: "${HI_CLOUD:?}" "${HI_IMAGE:?}" "${HI_MODEL_URI:?}" "${HI_MODEL_SHA256:?}" "${HI_PORT:?}"
+: "${HI_API_KEY_SOURCE:=none}" "${HI_SPOT:=0}"
+
+readonly CONF_DIR=/etc/hybrid-inference
+readonly SECRETS_DIR=$CONF_DIR/secrets
+readonly MODEL_HOST_DIR=/var/lib/hybrid-inference/models
+# The image runs llama-server as this unprivileged user.
+readonly CONTAINER_UID=10001
+
+log() { printf 'hybrid-inference node-setup: %s\n' "$*" >&2; }
+die() { log "error: $2"; exit "$1"; }
+
+retry() {
+  local attempt=1
+  until "$@"; do
+    if [ "$attempt" -ge 5 ]; then return 1; fi
+    sleep $((attempt * 5))
+    attempt=$((attempt + 1))
+  done
+}
+
+install_packages() {
+  if command -v docker >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then return 0; fi
+  log "installing docker.io, curl and jq"
+  export DEBIAN_FRONTEND=noninteractive
+  retry apt-get update -q || die 20 "apt-get update failed"
+  retry apt-get install -y -q docker.io curl jq ca-certificates || die 20 "apt-get install failed"
+  systemctl enable --now docker
+}
+
+# AWS: read one SSM SecureString with the instance role, over IMDSv2 and SigV4.
+aws_ssm_parameter() {
+  local name=$1 token role creds
+  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
+  role=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/iam/security-credentials/)
+  creds=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/iam/security-credentials/$role")
+  # Credentials go to curl on stdin, never on its command line.
+  jq -r '"user = \"\(.AccessKeyId):\(.SecretAccessKey)\"\nheader = \"x-amz-security-token: \(.Token)\""' <<<"$creds" |
+    curl -fsS -K - --aws-sigv4 "aws:amz:${HI_AWS_REGION:?}:ssm" \
+      -H 'X-Amz-Target: AmazonSSM.GetParameter' -H 'Content-Type: application/x-amz-json-1.1' \
+      --data "$(jq -cn --arg n "$name" '{Name: $n, WithDecryption: true}')" \
+      "https://ssm.${HI_AWS_REGION}.amazonaws.com/" | jq -er '.Parameter.Value'
+}
+
+# GCP: read one private object (bucket/object) with the instance's service account.
+gcs_object() {
+  local bucket=${1%%/*} object=${1#*/} token
+  token=$(curl -fsS -H 'Metadata-Flavor: Google' \
+    http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token | jq -er .access_token)
+  printf 'header = "Authorization: Bearer %s"\n' "$token" |
+    curl -fsS -K - "https://storage.googleapis.com/storage/v1/b/${bucket}/o/$(jq -rn --arg o "$object" '$o|@uri')?alt=media"
+}
+
+install_api_key() {
+  local dest=$SECRETS_DIR/llama-api-key value
+  case "$HI_API_KEY_SOURCE" in
+    none) rm -f "$dest"; return 0 ;;
+    preset) [ -s "$dest" ] || die 21 "API key expected at $dest but it is missing" ;;
+    aws-ssm:*) value=$(retry aws_ssm_parameter "${HI_API_KEY_SOURCE#aws-ssm:}") || die 21 "cannot read API key from SSM ${HI_API_KEY_SOURCE#aws-ssm:}"
+      printf '%s' "$value" >"$dest" ;;
+    gcs:*) value=$(retry gcs_object "${HI_API_KEY_SOURCE#gcs:}") || die 21 "cannot read API key from gs://${HI_API_KEY_SOURCE#gcs:}"
+      printf '%s' "$value" >"$dest" ;;
+    *) die 21 "unknown HI_API_KEY_SOURCE '$HI_API_KEY_SOURCE'; allowed: none, preset, aws-ssm:<name>, gcs:<bucket>/<object>" ;;
+  esac
+  chown "$CONTAINER_UID" "$dest"
+  chmod 0400 "$dest"
+}
+
+write_env_file() {
+  # Docker's --env-file takes KEY=value lines literally; the values hold no newlines.
+  local name
+  for name in "${!HI_@}"; do printf '%s=%s\n' "$name" "${!name}"; done >"$CONF_DIR/inference.env"
+  chmod 0600 "$CONF_DIR/inference.env"
+}
+
+docker_run_args() {
+  printf '%s ' --network host --env-file "$CONF_DIR/inference.env" -v "$MODEL_HOST_DIR:/models"
+  if [ -s "$SECRETS_DIR/model-store.env" ]; then printf '%s ' --env-file "$SECRETS_DIR/model-store.env"; fi
+  if [ "$HI_API_KEY_SOURCE" != none ]; then printf '%s ' -v "$SECRETS_DIR/llama-api-key:${HI_API_KEY_FILE:?}:ro"; fi
+}
+
+write_units() {
+  local run_args
+  run_args=$(docker_run_args)
+  cat >/etc/systemd/system/hybrid-inference.service <<UNIT
+[Unit]
+Description=hybrid-inference llama-server (${HI_IMAGE})
+After=docker.service network-online.target
+Wants=network-online.target
+Requires=docker.service
+
+[Service]
+Restart=always
+RestartSec=10
+# 10: bad settings, 13: checksum mismatch. Retrying cannot fix these.
+RestartPreventExitStatus=10 13
+TimeoutStartSec=900
+ExecStartPre=-/usr/bin/docker rm -f hybrid-inference
+ExecStartPre=/usr/bin/docker pull ${HI_IMAGE}
+ExecStart=/usr/bin/docker run --rm --name hybrid-inference ${run_args}${HI_IMAGE}
+ExecStop=/usr/bin/docker stop --time 60 hybrid-inference
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  if [ "$HI_SPOT" = 1 ]; then
+    cat >/etc/systemd/system/hybrid-inference-watcher.service <<UNIT
+[Unit]
+Description=hybrid-inference spot interruption watcher
+After=hybrid-inference.service
+Requires=docker.service
+
+[Service]
+Restart=always
+RestartSec=5
+ExecStartPre=-/usr/bin/docker rm -f hybrid-inference-watcher
+ExecStart=/usr/bin/docker run --rm --name hybrid-inference-watcher --network host --cap-add NET_ADMIN --user 0 --env-file ${CONF_DIR}/inference.env --entrypoint /opt/hybrid-inference/spot-watcher.sh ${HI_IMAGE}
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  fi
+}
+
+main() {
+  log "cloud=${HI_CLOUD} image=${HI_IMAGE} model=${HI_MODEL_URI}"
+  install_packages
+  install -d -m 0700 "$CONF_DIR" "$SECRETS_DIR"
+  install -d -m 0750 -o "$CONTAINER_UID" "$MODEL_HOST_DIR"
+  install_api_key
+  write_env_file
+  write_units
+  systemctl daemon-reload
+  systemctl enable hybrid-inference.service
+  systemctl restart hybrid-inference.service
+  if [ "$HI_SPOT" = 1 ]; then
+    systemctl enable hybrid-inference-watcher.service
+    systemctl restart hybrid-inference-watcher.service
+  fi
+  log "units started; the load balancer admits the node once /health answers 200"
+}
+
+main "$@"

@@ -1,0 +1,232 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { asgTags } from "../naming";
+import { modelReadStatements } from "../storage/s3-checkpoints";
+import { AwsNetwork } from "./network";
+
+export interface AwsBurstPoolArgs {
+  region: string;
+  instanceTypes: string[];
+  minSize: number;
+  desiredCapacity?: number;
+  maxSize: number;
+  publicIp: boolean;
+  vpcCidr: string;
+  availabilityZones: number;
+  rootVolumeGiB: number;
+  targetCpuPercent: number;
+  adminCidrs: string[];
+  inferencePort: number;
+  tags: Record<string, string>;
+  modelBucketArn: pulumi.Input<string>;
+  /** The API key, stored as an SSM SecureString the nodes read at boot. */
+  apiKey?: pulumi.Input<string>;
+  /** Renders the boot script given the SSM parameter name of the API key (if any). */
+  bootScript: (apiKeyParameter?: pulumi.Output<string>) => pulumi.Input<string>;
+}
+
+/** Canonical's Ubuntu 24.04 LTS, amd64, gp3. */
+export const UBUNTU_OWNER = "099720109477";
+export const UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*";
+/** Seconds a terminating instance may spend draining before the group finishes terminating it. */
+export const TERMINATION_DRAIN_SECONDS = 120;
+
+export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; apiKeyParameterArn?: string }): aws.iam.PolicyDocument {
+  const statements: aws.iam.PolicyStatement[] = [
+    ...modelReadStatements(p.bucketArn),
+    { Sid: "CompleteOwnLifecycleHook", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [p.asgArn] },
+  ];
+  if (p.apiKeyParameterArn) {
+    statements.push({ Sid: "ReadApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [p.apiKeyParameterArn] });
+  }
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
+export class AwsBurstPool extends pulumi.ComponentResource {
+  readonly network: AwsNetwork;
+  readonly lbSecurityGroup: aws.ec2.SecurityGroup;
+  readonly nodeSecurityGroup: aws.ec2.SecurityGroup;
+  readonly role: aws.iam.Role;
+  readonly launchTemplate: aws.ec2.LaunchTemplate;
+  readonly group: aws.autoscaling.Group;
+  readonly loadBalancer: aws.lb.LoadBalancer;
+  readonly targetGroup: aws.lb.TargetGroup;
+  readonly apiKeyParameter?: aws.ssm.Parameter;
+  readonly endpoint: pulumi.Output<string>;
+  readonly groupName: pulumi.Output<string>;
+
+  constructor(name: string, args: AwsBurstPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hybrid:aws:BurstPool", name, {}, opts);
+    const child = { parent: this };
+    const tags = args.tags;
+
+    this.network = new AwsNetwork(`${name}-net`, {
+      cidr: args.vpcCidr,
+      region: args.region,
+      availabilityZones: args.availabilityZones,
+      publicInstances: args.publicIp,
+      tags,
+    }, child);
+    const vpcId = this.network.vpc.id;
+
+    // Security groups: the load balancer takes HTTP; nodes take the inference port from the load balancer only, and SSH from admins only.
+    this.lbSecurityGroup = new aws.ec2.SecurityGroup(`${name}-lb`, { vpcId, description: "inference load balancer", tags: { ...tags, Name: `${name}-lb` } }, child);
+    this.nodeSecurityGroup = new aws.ec2.SecurityGroup(`${name}-node`, { vpcId, description: "inference nodes", tags: { ...tags, Name: `${name}-node` } }, child);
+    new aws.vpc.SecurityGroupIngressRule(`${name}-lb-http`, {
+      securityGroupId: this.lbSecurityGroup.id, ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0", description: "inference API", tags,
+    }, child);
+    new aws.vpc.SecurityGroupEgressRule(`${name}-lb-to-nodes`, {
+      securityGroupId: this.lbSecurityGroup.id, ipProtocol: "tcp", fromPort: args.inferencePort, toPort: args.inferencePort,
+      referencedSecurityGroupId: this.nodeSecurityGroup.id, description: "to inference nodes", tags,
+    }, child);
+    new aws.vpc.SecurityGroupIngressRule(`${name}-node-inference`, {
+      securityGroupId: this.nodeSecurityGroup.id, ipProtocol: "tcp", fromPort: args.inferencePort, toPort: args.inferencePort,
+      referencedSecurityGroupId: this.lbSecurityGroup.id, description: "inference port from the load balancer", tags,
+    }, child);
+    args.adminCidrs.forEach((cidr, i) => {
+      const v6 = cidr.includes(":");
+      new aws.vpc.SecurityGroupIngressRule(`${name}-node-ssh-${i}`, {
+        securityGroupId: this.nodeSecurityGroup.id, ipProtocol: "tcp", fromPort: 22, toPort: 22,
+        ...(v6 ? { cidrIpv6: cidr } : { cidrIpv4: cidr }), description: "SSH from admin network", tags,
+      }, child);
+    });
+    new aws.vpc.SecurityGroupEgressRule(`${name}-node-egress`, {
+      securityGroupId: this.nodeSecurityGroup.id, ipProtocol: "tcp", fromPort: 443, toPort: 443, cidrIpv4: "0.0.0.0/0",
+      description: "HTTPS: image registry, S3, SSM", tags,
+    }, child);
+    new aws.vpc.SecurityGroupEgressRule(`${name}-node-egress-http`, {
+      securityGroupId: this.nodeSecurityGroup.id, ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0",
+      description: "HTTP: Ubuntu package mirrors", tags,
+    }, child);
+
+    if (args.apiKey !== undefined) {
+      this.apiKeyParameter = new aws.ssm.Parameter(`${name}-api-key`, {
+        type: "SecureString",
+        value: pulumi.secret(args.apiKey),
+        description: "llama-server API key for the burst pool",
+        tags,
+      }, child);
+    }
+
+    const groupName = `${name}-asg`;
+    const account = aws.getCallerIdentityOutput({}, child).accountId;
+    const asgArn = pulumi.interpolate`arn:aws:autoscaling:${args.region}:${account}:autoScalingGroup:*:autoScalingGroupName/${groupName}`;
+
+    this.role = new aws.iam.Role(`${name}-node`, {
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      tags,
+    }, child);
+    new aws.iam.RolePolicy(`${name}-node`, {
+      role: this.role.id,
+      policy: pulumi
+        .all([args.modelBucketArn, asgArn, this.apiKeyParameter?.arn])
+        .apply(([bucketArn, arn, paramArn]) => JSON.stringify(instanceRolePolicy({ bucketArn, asgArn: arn, ...(paramArn ? { apiKeyParameterArn: paramArn } : {}) }))),
+    }, child);
+    const profile = new aws.iam.InstanceProfile(`${name}-node`, { role: this.role.name, tags }, child);
+
+    const ami = aws.ec2.getAmiOutput({
+      owners: [UBUNTU_OWNER],
+      mostRecent: true,
+      filters: [{ name: "name", values: [UBUNTU_AMI_NAME] }, { name: "architecture", values: ["x86_64"] }],
+    }, child);
+    const userData = pulumi.output(args.bootScript(this.apiKeyParameter?.name)).apply((s) => Buffer.from(s, "utf8").toString("base64"));
+
+    this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node`, {
+      imageId: ami.id,
+      updateDefaultVersion: true,
+      iamInstanceProfile: { arn: profile.arn },
+      metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" },
+      blockDeviceMappings: [{
+        deviceName: "/dev/sda1",
+        ebs: { volumeSize: args.rootVolumeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+      }],
+      networkInterfaces: [{
+        associatePublicIpAddress: args.publicIp ? "true" : "false",
+        securityGroups: [this.nodeSecurityGroup.id],
+        deleteOnTermination: "true",
+      }],
+      monitoring: { enabled: true },
+      userData: pulumi.secret(userData),
+      tagSpecifications: [
+        { resourceType: "instance", tags },
+        { resourceType: "volume", tags },
+        { resourceType: "network-interface", tags },
+      ],
+      tags,
+    }, child);
+
+    this.loadBalancer = new aws.lb.LoadBalancer(`${name}-nlb`, {
+      loadBalancerType: "network",
+      internal: false,
+      subnets: this.network.publicSubnetIds,
+      securityGroups: [this.lbSecurityGroup.id],
+      enableCrossZoneLoadBalancing: true,
+      tags,
+    }, child);
+    this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+      vpcId,
+      port: args.inferencePort,
+      protocol: "TCP",
+      targetType: "instance",
+      deregistrationDelay: 30,
+      connectionTermination: false,
+      healthCheck: { protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
+      tags,
+    }, child);
+    new aws.lb.Listener(`${name}-http`, {
+      loadBalancerArn: this.loadBalancer.arn,
+      port: 80,
+      protocol: "TCP",
+      defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
+      tags,
+    }, child);
+
+    this.group = new aws.autoscaling.Group(`${name}-asg`, {
+      name: groupName,
+      minSize: args.minSize,
+      maxSize: args.maxSize,
+      ...(args.desiredCapacity !== undefined ? { desiredCapacity: args.desiredCapacity } : {}),
+      vpcZoneIdentifiers: this.network.nodeSubnetIds,
+      capacityRebalance: true,
+      healthCheckType: "ELB",
+      healthCheckGracePeriod: 600,
+      targetGroupArns: [this.targetGroup.arn],
+      mixedInstancesPolicy: {
+        instancesDistribution: {
+          onDemandBaseCapacity: 0,
+          onDemandPercentageAboveBaseCapacity: 0,
+          spotAllocationStrategy: "price-capacity-optimized",
+        },
+        launchTemplate: {
+          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: "$Latest" },
+          overrides: args.instanceTypes.map((instanceType) => ({ instanceType })),
+        },
+      },
+      initialLifecycleHooks: [{
+        name: "drain-on-terminate",
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
+        heartbeatTimeout: TERMINATION_DRAIN_SECONDS,
+        defaultResult: "CONTINUE",
+      }],
+      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      tags: asgTags(tags),
+    }, { parent: this, ignoreChanges: ["desiredCapacity"] });
+
+    new aws.autoscaling.Policy(`${name}-cpu`, {
+      autoscalingGroupName: this.group.name,
+      policyType: "TargetTrackingScaling",
+      targetTrackingConfiguration: {
+        predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
+        targetValue: args.targetCpuPercent,
+      },
+    }, child);
+
+    this.endpoint = pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+    this.groupName = this.group.name;
+    this.registerOutputs({ endpoint: this.endpoint, groupName: this.groupName });
+  }
+}

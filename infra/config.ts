@@ -1,0 +1,229 @@
+/**
+ * Stack configuration: parsed once, at the edge, into one typed object.
+ * Every invalid value is rejected before any resource is registered, with the key, the value and what is allowed.
+ */
+import { z } from "zod";
+import { findInstanceType, instanceTypesFor, type Cloud } from "./catalog";
+import { parseCidr } from "./cidr";
+import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
+
+export const CONFIG_NAMESPACE = "hybrid-inference";
+
+/** Top-level keys read from `Pulumi.<stack>.yaml`. Secrets are read separately, as Pulumi secrets. */
+export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "model", "inference", "hetzner", "aws", "gcp", "storage", "budget"] as const;
+export const SECRET_KEYS = ["apiKey", "dedicatedSshPrivateKey"] as const;
+
+const MIN_PREFIX = { 4: 8, 6: 16 } as const;
+
+const labelValue = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,62}$/, "must be lowercase letters, digits and hyphens, start with a letter, at most 63 characters (valid as a GCP label, an hcloud label and an AWS tag)");
+
+const adminCidr = z.string().superRefine((v, ctx) => {
+  const p = parseCidr(v);
+  if (!p) {
+    ctx.addIssue({ code: "custom", message: "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48" });
+    return;
+  }
+  if (p.prefix === 0) {
+    ctx.addIssue({ code: "custom", message: "is open to the whole internet; SSH sources must be admin networks (allowed: a prefix of at least /8 for IPv4, /16 for IPv6)" });
+    return;
+  }
+  if (p.prefix < MIN_PREFIX[p.family]) {
+    ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[p.family]} for IPv${p.family})` });
+  }
+});
+
+const networkCidr = z.string().refine((v) => parseCidr(v)?.family === 4, "must be an IPv4 CIDR such as 10.10.0.0/16");
+
+function instanceTypeOf(cloud: Cloud, opts: { dedicated?: boolean } = {}) {
+  const names = instanceTypesFor(cloud).filter((n) => {
+    if (opts.dedicated === undefined) return true;
+    const isRobot = n.startsWith("ax");
+    return opts.dedicated ? isRobot : !isRobot;
+  });
+  return z.string().refine((v) => names.includes(v), { message: `unknown ${cloud} instance type; allowed: ${names.join(", ")}` });
+}
+
+const count = (max: number) => z.number().int().min(0).max(max);
+
+const modelSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, "must be a short lowercase model alias such as qwen2.5-1.5b-instruct"),
+  file: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.gguf$/, "must be a GGUF file name such as model-q4_k_m.gguf"),
+  sha256: z.string().regex(/^[a-f0-9]{64}$/, "must be 64 lowercase hex characters"),
+  sizeBytes: z.number().int().positive(),
+  /** K and V cache bytes per token of context, all layers (f16). */
+  kvBytesPerToken: z.number().int().positive().default(131072),
+});
+
+const inferenceSchema = z.strictObject({
+  port: z.number().int().min(1024).max(65535).default(8080),
+  ctxPerSlot: z.number().int().min(256).max(131072).default(4096),
+  parallel: z.number().int().min(1).max(64).optional(),
+  image: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, "must be a pinned image reference: registry/repo:tag or registry/repo@sha256:<digest>")
+    .refine((v) => !v.endsWith(":latest"), "must be pinned; ':latest' is not allowed"),
+  metrics: z.boolean().default(true),
+  /** Refuse to deploy without the secret hybrid-inference:apiKey. */
+  requireApiKey: z.boolean().default(true),
+});
+
+const dedicatedHost = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/, "must be a short lowercase host name"),
+  ip: z.string().refine((v) => parseCidr(`${v}/32`) !== undefined || parseCidr(`${v}/128`) !== undefined, "must be an IP address"),
+  serverType: instanceTypeOf("hetzner", { dedicated: true }),
+  user: z.string().default("root"),
+});
+
+const hetznerSchema = z.strictObject({
+  enabled: z.boolean(),
+  location: z.enum(["fsn1", "nbg1", "hel1", "ash", "hil", "sin"]).default("fsn1"),
+  networkZone: z.enum(["eu-central", "us-east", "us-west", "ap-southeast"]).default("eu-central"),
+  serverType: instanceTypeOf("hetzner", { dedicated: false }),
+  count: count(50),
+  image: z.string().default("ubuntu-24.04"),
+  loadBalancerType: z.enum(["lb11", "lb21", "lb31"]).default("lb11"),
+  networkCidr: networkCidr.default("10.10.0.0/16"),
+  sshPublicKey: z.string().regex(/^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/, "must be an OpenSSH public key (ssh-ed25519, ssh-rsa or ecdsa)"),
+  /** Which checkpoint bucket the base layer reads the model from, through the S3 API. */
+  modelSource: z.enum(["aws", "gcp"]).default("aws"),
+  dedicatedHosts: z.array(dedicatedHost).default([]),
+});
+
+const awsSchema = z.strictObject({
+  enabled: z.boolean(),
+  region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as eu-central-1"),
+  instanceTypes: z.array(instanceTypeOf("aws")).min(2, "list at least two types so the spot pool can diversify").refine((a) => new Set(a).size === a.length, "must not repeat a type"),
+  minSize: count(100),
+  desiredCapacity: count(100).optional(),
+  maxSize: count(100),
+  publicIp: z.boolean().default(false),
+  vpcCidr: networkCidr.default("10.20.0.0/16"),
+  availabilityZones: z.number().int().min(2).max(6).default(2),
+  rootVolumeGiB: z.number().int().min(8).max(1024).default(30),
+  targetCpuPercent: z.number().min(10).max(95).default(60),
+});
+
+const gcpSchema = z.strictObject({
+  enabled: z.boolean(),
+  project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as europe-west4"),
+  machineType: instanceTypeOf("gcp"),
+  minReplicas: count(100),
+  maxReplicas: count(100),
+  publicIp: z.boolean().default(false),
+  subnetCidr: networkCidr.default("10.30.0.0/20"),
+  bootDiskGiB: z.number().int().min(10).max(1024).default(30),
+  targetCpuPercent: z.number().min(10).max(95).default(60),
+});
+
+const storageSchema = z.strictObject({
+  /** Prevent deletion of the buckets (protect on create, retain on delete). */
+  protect: z.boolean().optional(),
+  noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
+  checkpointInfrequentAccessDays: z.number().int().min(30).max(3650).default(30),
+  /** GCS retention policy; prod keeps objects at least this long. */
+  retentionDays: z.number().int().min(1).max(3650).optional(),
+  kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
+  gcsLocation: z.string().default("EU"),
+});
+
+const budgetSchema = z.strictObject({
+  monthlyUsd: z.number().positive(),
+  /** Warn when one pool at full size costs more than this per hour. */
+  poolHourlyWarnUsd: z.number().positive().default(2),
+});
+
+export const stackConfigSchema = z
+  .strictObject({
+    owner: labelValue,
+    costCenter: labelValue,
+    adminCidrs: z.array(adminCidr).min(1, "list at least one admin CIDR"),
+    model: modelSchema,
+    inference: inferenceSchema,
+    hetzner: hetznerSchema,
+    aws: awsSchema,
+    gcp: gcpSchema,
+    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, gcsLocation: "EU" }),
+    budget: budgetSchema,
+  })
+  .superRefine((c, ctx) => {
+    if (!c.hetzner.enabled && !c.aws.enabled && !c.gcp.enabled) {
+      ctx.addIssue({ code: "custom", path: ["hetzner", "enabled"], message: "at least one of hetzner, aws or gcp must be enabled" });
+    }
+    if (c.aws.minSize > c.aws.maxSize) {
+      ctx.addIssue({ code: "custom", path: ["aws", "minSize"], message: `must not exceed aws.maxSize (${c.aws.maxSize})` });
+    }
+    if (c.aws.desiredCapacity !== undefined && (c.aws.desiredCapacity < c.aws.minSize || c.aws.desiredCapacity > c.aws.maxSize)) {
+      ctx.addIssue({ code: "custom", path: ["aws", "desiredCapacity"], message: `must lie between aws.minSize (${c.aws.minSize}) and aws.maxSize (${c.aws.maxSize})` });
+    }
+    if (c.gcp.minReplicas > c.gcp.maxReplicas) {
+      ctx.addIssue({ code: "custom", path: ["gcp", "minReplicas"], message: `must not exceed gcp.maxReplicas (${c.gcp.maxReplicas})` });
+    }
+    if (c.hetzner.enabled && !c[c.hetzner.modelSource].enabled) {
+      ctx.addIssue({ code: "custom", path: ["hetzner", "modelSource"], message: `names ${c.hetzner.modelSource}, which is disabled; allowed: an enabled cloud (aws or gcp)` });
+    }
+    const checkFits = (cloud: Cloud, type: string, path: (string | number)[]) => {
+      const t = findInstanceType(cloud, type);
+      if (!t) return; // reported by the enum check
+      const parallel = deriveParallel(t.vcpu, c.inference.parallel);
+      const need = memoryRequiredGiB(c.model, c.inference.ctxPerSlot, parallel);
+      if (need > t.memoryGiB) {
+        ctx.addIssue({
+          code: "custom",
+          path,
+          message: `${type} has ${t.memoryGiB} GiB but model ${c.model.name} needs ${need.toFixed(1)} GiB (weights + KV cache for ${parallel} x ${c.inference.ctxPerSlot} tokens + runtime); allowed: a type with more memory, or a smaller model or context`,
+        });
+      }
+    };
+    if (c.hetzner.enabled) {
+      checkFits("hetzner", c.hetzner.serverType, ["hetzner", "serverType"]);
+      c.hetzner.dedicatedHosts.forEach((h, i) => checkFits("hetzner", h.serverType, ["hetzner", "dedicatedHosts", i, "serverType"]));
+    }
+    if (c.aws.enabled) c.aws.instanceTypes.forEach((t, i) => checkFits("aws", t, ["aws", "instanceTypes", i]));
+    if (c.gcp.enabled) checkFits("gcp", c.gcp.machineType, ["gcp", "machineType"]);
+  });
+
+export type StackConfig = z.infer<typeof stackConfigSchema>;
+export type ModelConfig = StackConfig["model"];
+export type InferenceConfig = StackConfig["inference"];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function keyPath(path: readonly PropertyKey[]): string {
+  let out = CONFIG_NAMESPACE + ":";
+  path.forEach((p, i) => {
+    if (typeof p === "number") out += `[${p}]`;
+    else out += (i === 0 ? "" : ".") + String(p);
+  });
+  return out;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const p of path) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[p];
+  }
+  return cur;
+}
+
+/** Parses raw config values (one entry per top-level key, already JSON-decoded). Throws ConfigError naming every bad key. */
+export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
+  const result = stackConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path;
+    const got = valueAt(raw, path);
+    const shown = got === undefined ? "missing" : JSON.stringify(got);
+    const message = issue.code === "invalid_type" && got === undefined ? "is required" : issue.message;
+    return `${keyPath(path)} ${message} (got ${shown})`;
+  });
+  throw new ConfigError(problems);
+}

@@ -1,0 +1,201 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { gcpName } from "../naming";
+
+export interface GcpBurstPoolArgs {
+  project: string;
+  region: string;
+  machineType: string;
+  minReplicas: number;
+  maxReplicas: number;
+  publicIp: boolean;
+  subnetCidr: string;
+  bootDiskGiB: number;
+  targetCpuPercent: number;
+  adminCidrs: string[];
+  inferencePort: number;
+  labels: Record<string, string>;
+  /** Grants the pool's service account read access to the model prefix and the API key object (done by the storage component). */
+  grantNodeRead: (name: string, email: pulumi.Output<string>) => unknown;
+  bootScript: pulumi.Input<string>;
+  shutdownScript: string;
+  /** Service account id, 6-30 characters. */
+  accountId: string;
+}
+
+/** Google front ends and health checkers; the only sources that reach the inference port. */
+export const GOOGLE_LB_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
+/** Identity-Aware Proxy TCP forwarding. */
+export const IAP_RANGE = "35.235.240.0/20";
+export const UBUNTU_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
+/** Scopes narrower than cloud-platform; IAM on the service account still decides. */
+export const NODE_SCOPES = [
+  "https://www.googleapis.com/auth/devstorage.read_only",
+  "https://www.googleapis.com/auth/logging.write",
+  "https://www.googleapis.com/auth/monitoring.write",
+];
+export const NODE_PROJECT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"];
+
+/** GCP spot burst pool: a regional managed instance group of Spot VMs behind a global HTTP load balancer. */
+export class GcpBurstPool extends pulumi.ComponentResource {
+  readonly network: gcp.compute.Network;
+  readonly subnet: gcp.compute.Subnetwork;
+  readonly serviceAccount: gcp.serviceaccount.Account;
+  readonly template: gcp.compute.InstanceTemplate;
+  readonly healthCheck: gcp.compute.HealthCheck;
+  readonly group: gcp.compute.RegionInstanceGroupManager;
+  readonly autoscaler: gcp.compute.RegionAutoscaler;
+  readonly firewalls: gcp.compute.Firewall[];
+  readonly endpoint: pulumi.Output<string>;
+  readonly groupName: pulumi.Output<string>;
+
+  constructor(name: string, args: GcpBurstPoolArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hybrid:gcp:BurstPool", name, {}, opts);
+    const child = { parent: this };
+    const project = args.project;
+    const labels = args.labels;
+    const nodeTag = gcpName(`${name}-node`);
+
+    this.network = new gcp.compute.Network(`${name}-net`, { project, autoCreateSubnetworks: false, routingMode: "REGIONAL" }, child);
+    this.subnet = new gcp.compute.Subnetwork(`${name}-subnet`, {
+      project,
+      region: args.region,
+      network: this.network.id,
+      ipCidrRange: args.subnetCidr,
+      privateIpGoogleAccess: true,
+      logConfig: { aggregationInterval: "INTERVAL_5_MIN", flowSampling: 0.5, metadata: "INCLUDE_ALL_METADATA" },
+    }, child);
+    if (!args.publicIp) {
+      const router = new gcp.compute.Router(`${name}-router`, { project, region: args.region, network: this.network.id }, child);
+      new gcp.compute.RouterNat(`${name}-nat`, {
+        project,
+        region: args.region,
+        router: router.name,
+        natIpAllocateOption: "AUTO_ONLY",
+        sourceSubnetworkIpRangesToNat: "ALL_SUBNETWORKS_ALL_IP_RANGES",
+        logConfig: { enable: true, filter: "ERRORS_ONLY" },
+      }, child);
+    }
+
+    this.firewalls = [
+      new gcp.compute.Firewall(`${name}-lb-to-nodes`, {
+        project,
+        network: this.network.id,
+        direction: "INGRESS",
+        sourceRanges: GOOGLE_LB_RANGES,
+        targetTags: [nodeTag],
+        allows: [{ protocol: "tcp", ports: [String(args.inferencePort)] }],
+        description: "load balancer and health checks to the inference port",
+      }, child),
+      new gcp.compute.Firewall(`${name}-ssh`, {
+        project,
+        network: this.network.id,
+        direction: "INGRESS",
+        sourceRanges: [IAP_RANGE, ...args.adminCidrs],
+        targetTags: [nodeTag],
+        allows: [{ protocol: "tcp", ports: ["22"] }],
+        description: "SSH from IAP and admin networks",
+      }, child),
+    ];
+
+    this.serviceAccount = new gcp.serviceaccount.Account(`${name}-node`, {
+      project,
+      accountId: args.accountId,
+      displayName: "hybrid-inference burst node",
+    }, child);
+    const email = this.serviceAccount.email;
+    NODE_PROJECT_ROLES.forEach((role) => {
+      new gcp.projects.IAMMember(`${name}-${role.split("/")[1]}`, { project, role, member: pulumi.interpolate`serviceAccount:${email}` }, child);
+    });
+    args.grantNodeRead(`${name}-node-read`, email);
+
+    this.template = new gcp.compute.InstanceTemplate(`${name}-node`, {
+      project,
+      namePrefix: gcpName(`${name}-`, 37),
+      machineType: args.machineType,
+      region: args.region,
+      disks: [{ sourceImage: UBUNTU_IMAGE, boot: true, autoDelete: true, diskSizeGb: args.bootDiskGiB, diskType: "pd-balanced" }],
+      networkInterfaces: [{
+        subnetwork: this.subnet.id,
+        ...(args.publicIp ? { accessConfigs: [{ networkTier: "STANDARD" }] } : {}),
+      }],
+      serviceAccount: { email, scopes: NODE_SCOPES },
+      scheduling: {
+        provisioningModel: "SPOT",
+        preemptible: true,
+        automaticRestart: false,
+        onHostMaintenance: "TERMINATE",
+        instanceTerminationAction: "DELETE",
+      },
+      shieldedInstanceConfig: { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true },
+      metadata: {
+        "enable-oslogin": "TRUE",
+        "block-project-ssh-keys": "TRUE",
+        "serial-port-enable": "FALSE",
+        "shutdown-script": args.shutdownScript,
+      },
+      metadataStartupScript: pulumi.secret(pulumi.output(args.bootScript)),
+      tags: [nodeTag],
+      labels,
+    }, { parent: this });
+
+    this.healthCheck = new gcp.compute.HealthCheck(`${name}-health`, {
+      project,
+      checkIntervalSec: 10,
+      timeoutSec: 5,
+      healthyThreshold: 2,
+      unhealthyThreshold: 3,
+      httpHealthCheck: { port: args.inferencePort, requestPath: "/health" },
+    }, child);
+
+    this.group = new gcp.compute.RegionInstanceGroupManager(`${name}-mig`, {
+      project,
+      region: args.region,
+      baseInstanceName: gcpName(`${name}`, 50),
+      versions: [{ instanceTemplate: this.template.selfLinkUnique, name: "primary" }],
+      namedPorts: [{ name: "http", port: args.inferencePort }],
+      autoHealingPolicies: { healthCheck: this.healthCheck.id, initialDelaySec: 600 },
+      updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 3, maxUnavailableFixed: 0, instanceRedistributionType: "PROACTIVE" },
+      waitForInstances: false,
+    }, child);
+
+    this.autoscaler = new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
+      project,
+      region: args.region,
+      target: this.group.id,
+      autoscalingPolicy: {
+        minReplicas: args.minReplicas,
+        maxReplicas: args.maxReplicas,
+        cooldownPeriod: 300,
+        cpuUtilization: { target: args.targetCpuPercent / 100 },
+      },
+    }, child);
+
+    const backend = new gcp.compute.BackendService(`${name}-backend`, {
+      project,
+      protocol: "HTTP",
+      portName: "http",
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      timeoutSec: 600,
+      healthChecks: this.healthCheck.id,
+      connectionDrainingTimeoutSec: 30,
+      backends: [{ group: this.group.instanceGroup, balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }],
+      logConfig: { enable: true, sampleRate: 0.1 },
+    }, child);
+    const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, { project, defaultService: backend.id }, child);
+    const proxy = new gcp.compute.TargetHttpProxy(`${name}-proxy`, { project, urlMap: urlMap.id }, child);
+    const address = new gcp.compute.GlobalAddress(`${name}-ip`, { project, labels }, child);
+    new gcp.compute.GlobalForwardingRule(`${name}-http`, {
+      project,
+      target: proxy.id,
+      portRange: "80",
+      ipAddress: address.address,
+      loadBalancingScheme: "EXTERNAL_MANAGED",
+      labels,
+    }, child);
+
+    this.endpoint = pulumi.interpolate`http://${address.address}`;
+    this.groupName = this.group.name;
+    this.registerOutputs({ endpoint: this.endpoint, groupName: this.groupName });
+  }
+}

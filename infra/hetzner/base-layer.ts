@@ -1,0 +1,154 @@
+import * as command from "@pulumi/command";
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { type CloudInitFile, renderCloudInit, renderSshInstall } from "../inference/bootscript";
+
+export interface DedicatedHostArgs {
+  name: string;
+  ip: string;
+  user: string;
+  /** The boot script for this host's size. */
+  bootScript: pulumi.Input<string>;
+}
+
+export interface HetznerBaseLayerArgs {
+  location: string;
+  networkZone: string;
+  serverType: string;
+  count: number;
+  image: string;
+  loadBalancerType: string;
+  networkCidr: string;
+  sshPublicKey: string;
+  adminCidrs: string[];
+  inferencePort: number;
+  labels: Record<string, string>;
+  /** Rendered boot script for the cloud servers (a secret when it embeds credentials). */
+  bootScript: pulumi.Input<string>;
+  /** Root-only files cloud-init writes before the boot script runs (API key, model-store credentials). */
+  secretFiles: pulumi.Input<CloudInitFile[]>;
+  dedicatedHosts: DedicatedHostArgs[];
+  dedicatedSshPrivateKey?: pulumi.Input<string>;
+}
+
+/** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the load balancer reaches it over the private network. */
+export function baseFirewallRules(adminCidrs: string[]): hcloud.types.input.FirewallRule[] {
+  return [
+    { direction: "in", protocol: "tcp", port: "22", sourceIps: adminCidrs, description: "SSH from admin networks" },
+    { direction: "in", protocol: "icmp", sourceIps: adminCidrs, description: "ICMP from admin networks" },
+  ];
+}
+
+/** Address of the i-th server inside the subnet: .10, .11, ... */
+export function serverIp(networkCidr: string, index: number): string {
+  const [base] = networkCidr.split("/");
+  const octets = (base ?? "").split(".").map(Number);
+  return `${octets[0]}.${octets[1]}.1.${10 + index}`;
+}
+
+export function subnetCidr(networkCidr: string): string {
+  const [base] = networkCidr.split("/");
+  const octets = (base ?? "").split(".").map(Number);
+  return `${octets[0]}.${octets[1]}.1.0/24`;
+}
+
+/** Hetzner Cloud base layer: always-on inference servers behind a load balancer, plus optional dedicated hosts. */
+export class HetznerBaseLayer extends pulumi.ComponentResource {
+  readonly sshKey: hcloud.SshKey;
+  readonly firewall: hcloud.Firewall;
+  readonly network: hcloud.Network;
+  readonly subnet: hcloud.NetworkSubnet;
+  readonly placementGroup: hcloud.PlacementGroup;
+  readonly servers: hcloud.Server[];
+  readonly loadBalancer: hcloud.LoadBalancer;
+  readonly service: hcloud.LoadBalancerService;
+  readonly target: hcloud.LoadBalancerTarget;
+  readonly dedicatedInstalls: command.remote.Command[];
+  readonly endpoint: pulumi.Output<string>;
+  readonly poolSelector: string;
+
+  constructor(name: string, args: HetznerBaseLayerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("hybrid:hetzner:BaseLayer", name, {}, opts);
+    const child = { parent: this };
+    const labels = args.labels;
+    this.poolSelector = `pool=${name}`;
+    const nodeLabels = { ...labels, pool: name };
+
+    this.sshKey = new hcloud.SshKey(`${name}-admin`, { publicKey: args.sshPublicKey, labels }, child);
+    this.firewall = new hcloud.Firewall(`${name}-fw`, { rules: baseFirewallRules(args.adminCidrs), labels }, child);
+    this.network = new hcloud.Network(`${name}-net`, { ipRange: args.networkCidr, labels }, child);
+    const networkId = this.network.id.apply(Number);
+    this.subnet = new hcloud.NetworkSubnet(`${name}-subnet`, {
+      networkId,
+      type: "cloud",
+      networkZone: args.networkZone,
+      ipRange: subnetCidr(args.networkCidr),
+    }, child);
+    this.placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { type: "spread", labels }, child);
+
+    const userData = pulumi.all([args.bootScript, args.secretFiles]).apply(([script, files]) => renderCloudInit(script, files));
+    this.servers = Array.from({ length: args.count }, (_, i) =>
+      new hcloud.Server(`${name}-${i}`, {
+        serverType: args.serverType,
+        image: args.image,
+        location: args.location,
+        sshKeys: [this.sshKey.id],
+        // Attached at creation, so the first boot is already behind the firewall.
+        firewallIds: [this.firewall.id.apply(Number)],
+        placementGroupId: this.placementGroup.id.apply(Number),
+        publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        networks: [{ networkId, ip: serverIp(args.networkCidr, i) }],
+        userData,
+        labels: nodeLabels,
+      }, { parent: this, dependsOn: [this.subnet] }),
+    );
+
+    this.loadBalancer = new hcloud.LoadBalancer(`${name}-lb`, {
+      loadBalancerType: args.loadBalancerType,
+      location: args.location,
+      algorithm: { type: "least_connections" },
+      labels,
+    }, child);
+    const lbNetwork = new hcloud.LoadBalancerNetwork(`${name}-lb-net`, {
+      loadBalancerId: this.loadBalancer.id.apply(Number),
+      subnetId: this.subnet.id,
+      enablePublicInterface: true,
+    }, child);
+    this.service = new hcloud.LoadBalancerService(`${name}-http`, {
+      loadBalancerId: this.loadBalancer.id,
+      protocol: "http",
+      listenPort: 80,
+      destinationPort: args.inferencePort,
+      healthCheck: {
+        protocol: "http",
+        port: args.inferencePort,
+        interval: 10,
+        timeout: 5,
+        retries: 3,
+        http: { path: "/health", statusCodes: ["200"] },
+      },
+    }, child);
+    this.target = new hcloud.LoadBalancerTarget(`${name}-targets`, {
+      type: "label_selector",
+      loadBalancerId: this.loadBalancer.id.apply(Number),
+      labelSelector: this.poolSelector,
+      usePrivateIp: true,
+    }, { parent: this, dependsOn: [lbNetwork] });
+
+    this.dedicatedInstalls = args.dedicatedHosts.map((h) => {
+      if (!args.dedicatedSshPrivateKey) throw new Error(`hetzner.dedicatedHosts[${h.name}] needs the secret hybrid-inference:dedicatedSshPrivateKey`);
+      const script = pulumi.secret(pulumi.all([h.bootScript, args.secretFiles]).apply(([s, files]) => renderSshInstall(s, files)));
+      return new command.remote.Command(`${name}-dedicated-${h.name}`, {
+        connection: { host: h.ip, user: h.user, privateKey: args.dedicatedSshPrivateKey },
+        create: "bash -s",
+        stdin: script,
+        // Re-run when the launch spec, the model or the image changes.
+        triggers: [script.apply((s) => createHash("sha256").update(s).digest("hex"))],
+      }, child);
+    });
+
+    this.endpoint = pulumi.interpolate`http://${this.loadBalancer.ipv4}`;
+    this.registerOutputs({ endpoint: this.endpoint, loadBalancerId: this.loadBalancer.id, servers: this.servers.map((s) => s.name) });
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * Names and labels: one convention, `<project>-<stack>-<component>`, and the required label set,
+ * rendered once per cloud's rules (hcloud labels, GCP labels, AWS tags).
+ */
+
+export interface LabelContext {
+  project: string;
+  stack: string;
+  owner: string;
+  costCenter: string;
+}
+
+/** Keys every labelled resource carries. `environment` mirrors `stack` for tools that expect it. */
+export const REQUIRED_LABEL_KEYS = ["project", "stack", "environment", "component", "owner", "cost-center", "managed-by"] as const;
+export type RequiredLabelKey = (typeof REQUIRED_LABEL_KEYS)[number];
+
+export function resourceName(ctx: Pick<LabelContext, "project" | "stack">, component: string, ...parts: string[]): string {
+  return [ctx.project, ctx.stack, component, ...parts].filter((p) => p.length > 0).join("-");
+}
+
+export function baseLabels(ctx: LabelContext, component: string): Record<RequiredLabelKey, string> {
+  return {
+    project: ctx.project,
+    stack: ctx.stack,
+    environment: ctx.stack,
+    component,
+    owner: ctx.owner,
+    "cost-center": ctx.costCenter,
+    "managed-by": "pulumi",
+  };
+}
+
+// GCP: keys start with a lowercase letter; keys and values use [a-z0-9_-], up to 63 characters.
+const GCP_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const GCP_VALUE = /^[a-z0-9_-]{0,63}$/;
+// hcloud: Kubernetes-style. Key: optional DNS prefix + '/' + name of up to 63 characters; value up to 63, alnum at both ends.
+const HCLOUD_NAME = /^([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)$/;
+const HCLOUD_VALUE = /^(([A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?)?)$/;
+// AWS: key up to 128, value up to 256 Unicode characters; letters, digits, spaces and _.:/=+-@; no aws: prefix.
+const AWS_KEY = /^(?!aws:)[\p{L}\p{N}\s_.:/=+\-@]{1,128}$/u;
+const AWS_VALUE = /^[\p{L}\p{N}\s_.:/=+\-@]{0,256}$/u;
+
+export function isValidGcpLabel(key: string, value: string): boolean {
+  return GCP_KEY.test(key) && GCP_VALUE.test(value);
+}
+
+export function isValidHcloudLabel(key: string, value: string): boolean {
+  const slash = key.lastIndexOf("/");
+  const name = slash >= 0 ? key.slice(slash + 1) : key;
+  const prefix = slash >= 0 ? key.slice(0, slash) : "";
+  const prefixOk = prefix === "" || (prefix.length <= 253 && /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/.test(prefix));
+  return prefixOk && HCLOUD_NAME.test(name) && HCLOUD_VALUE.test(value);
+}
+
+export function isValidAwsTag(key: string, value: string): boolean {
+  return AWS_KEY.test(key) && AWS_VALUE.test(value);
+}
+
+/** Lowercases and replaces what GCP does not allow, then trims to 63 characters. */
+export function toGcpLabelValue(v: string): string {
+  return v.toLowerCase().replace(/[^a-z0-9_-]/g, "-").slice(0, 63);
+}
+
+function toHcloudLabelValue(v: string): string {
+  const cleaned = v.replace(/[^A-Za-z0-9._-]/g, "-").slice(0, 63);
+  return cleaned.replace(/^[^A-Za-z0-9]+/, "").replace(/[^A-Za-z0-9]+$/, "");
+}
+
+export function gcpLabels(ctx: LabelContext, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...baseLabels(ctx, component), ...extra })) {
+    out[k.replace(/[^a-z0-9_-]/g, "_")] = toGcpLabelValue(v);
+  }
+  return out;
+}
+
+export function hcloudLabels(ctx: LabelContext, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries({ ...baseLabels(ctx, component), ...extra })) out[k] = toHcloudLabelValue(v);
+  return out;
+}
+
+export function awsTags(ctx: LabelContext, component: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { Name: resourceName(ctx, component), ...baseLabels(ctx, component), ...extra };
+}
+
+/** AWS Auto Scaling group tags: every tag propagates at launch to instances (and through the template, to volumes). */
+export function asgTags(tags: Record<string, string>): { key: string; value: string; propagateAtLaunch: boolean }[] {
+  return Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
+}
+
+/** GCP resource names: lowercase letters, digits and hyphens, 63 characters, starting with a letter. */
+export function gcpName(name: string, maxLength = 63): string {
+  const n = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");
+  return n.slice(0, maxLength).replace(/-+$/, "");
+}
+
+/** GCP service account ids: 6-30 characters, lowercase, starting with a letter. */
+export function gcpAccountId(ctx: Pick<LabelContext, "stack">, role: string): string {
+  return gcpName(`hi-${ctx.stack}-${role}`, 30);
+}

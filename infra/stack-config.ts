@@ -1,0 +1,43 @@
+/** Reads the stack's config from the Pulumi runtime (the only place that does) and hands back the typed object. */
+import * as pulumi from "@pulumi/pulumi";
+import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseStackConfig, SECRET_KEYS, type StackConfig } from "./config";
+import type { FleetSecrets } from "./fleet";
+
+function decode(value: string): unknown {
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}
+
+/** Every key under our namespace, decoded. Unknown keys are errors: a typo must not silently fall back to a default. */
+export function rawConfig(all: Record<string, string>): Record<string, unknown> {
+  const known = new Set<string>([...CONFIG_KEYS, ...SECRET_KEYS]);
+  const raw: Record<string, unknown> = {};
+  const unknown: string[] = [];
+  for (const [fullKey, value] of Object.entries(all)) {
+    const [ns, key] = fullKey.split(":");
+    if (ns !== CONFIG_NAMESPACE || key === undefined) continue;
+    if (!known.has(key)) unknown.push(`${fullKey} is not a known key; allowed: ${[...known].join(", ")}`);
+    else if (!(SECRET_KEYS as readonly string[]).includes(key)) raw[key] = decode(value);
+  }
+  if (unknown.length > 0) throw new ConfigError(unknown);
+  return raw;
+}
+
+export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets } {
+  const config = parseStackConfig(rawConfig(pulumi.runtime.allConfig()));
+  const c = new pulumi.Config(CONFIG_NAMESPACE);
+  const apiKey = c.getSecret("apiKey");
+  const dedicatedSshPrivateKey = c.getSecret("dedicatedSshPrivateKey");
+  if (config.inference.requireApiKey && !apiKey) {
+    throw new ConfigError([
+      `${CONFIG_NAMESPACE}:apiKey is required (inference.requireApiKey is true); set it with: pulumi config set --secret ${CONFIG_NAMESPACE}:apiKey <key>`,
+    ]);
+  }
+  if (config.hetzner.enabled && config.hetzner.dedicatedHosts.length > 0 && !dedicatedSshPrivateKey) {
+    throw new ConfigError([`${CONFIG_NAMESPACE}:dedicatedSshPrivateKey is required (as a secret) when hetzner.dedicatedHosts is not empty`]);
+  }
+  return { config, secrets: { ...(apiKey ? { apiKey } : {}), ...(dedicatedSshPrivateKey ? { dedicatedSshPrivateKey } : {}) } };
+}
