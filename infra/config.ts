@@ -214,16 +214,35 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
   return cur;
 }
 
+/** The keys an object in the schema allows, found by walking the schema along a config path. */
+function allowedKeysAt(path: readonly PropertyKey[]): string[] {
+  let node: z.ZodType = stackConfigSchema;
+  for (const p of [...path, null]) {
+    for (;;) {
+      const def = node._zod.def as { type: string; innerType?: z.ZodType; element?: z.ZodType };
+      if ((def.type === "default" || def.type === "optional") && def.innerType) node = def.innerType;
+      else break;
+    }
+    if (p === null) break;
+    if (node instanceof z.ZodObject) node = (node.shape as Record<string, z.ZodType>)[String(p)] ?? node;
+    else if (node instanceof z.ZodArray) node = node.element as z.ZodType;
+  }
+  return node instanceof z.ZodObject ? Object.keys(node.shape) : [];
+}
+
 /** Parses raw config values (one entry per top-level key, already JSON-decoded). Throws ConfigError naming every bad key. */
 export function parseStackConfig(raw: Record<string, unknown>): StackConfig {
   const result = stackConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
+  const problems = result.error.issues.flatMap((issue) => {
     const path = issue.path;
+    if (issue.code === "unrecognized_keys") {
+      return issue.keys.map((k) => `${keyPath([...path, k])} is not a known key; allowed: ${allowedKeysAt(path).join(", ")}`);
+    }
     const got = valueAt(raw, path);
     const shown = got === undefined ? "missing" : JSON.stringify(got);
     const message = issue.code === "invalid_type" && got === undefined ? "is required" : issue.message;
-    return `${keyPath(path)} ${message} (got ${shown})`;
+    return [`${keyPath(path)} ${message} (got ${shown})`];
   });
   throw new ConfigError(problems);
 }

@@ -69,7 +69,8 @@ function toHcloudLabelValue(v: string): string {
 export function gcpLabels(ctx: LabelContext, component: string, extra: Record<string, string> = {}): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...baseLabels(ctx, component), ...extra })) {
-    out[k.replace(/[^a-z0-9_-]/g, "_")] = toGcpLabelValue(v);
+    const key = k.toLowerCase().replace(/[^a-z0-9_-]/g, "_").replace(/^[^a-z]+/, "").slice(0, 63);
+    out[key] = toGcpLabelValue(v);
   }
   return out;
 }

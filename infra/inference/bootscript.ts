@@ -115,7 +115,7 @@ export function renderShutdownScript(): string {
  * secret files and the boot script exactly where cloud-init would, then runs it.
  */
 export function renderSshInstall(bootScript: string, files: CloudInitFile[] = []): string {
-  const lines = ["#!/usr/bin/env bash", "set -euo pipefail", "umask 077", `install -d -m 0700 ${SECRETS_DIR} $(dirname ${NODE_SCRIPT_PATH})`];
+  const lines = ["#!/usr/bin/env bash", "set -euo pipefail", "umask 077", `install -d -m 0700 ${SECRETS_DIR} ${path.posix.dirname(NODE_SCRIPT_PATH)}`];
   for (const f of [...files, { path: NODE_SCRIPT_PATH, content: bootScript, permissions: "0700" }]) {
     const b64 = Buffer.from(f.content, "utf8").toString("base64");
     lines.push(`printf '%s' ${shellQuote(b64)} | base64 -d > ${shellQuote(f.path)}`, `chmod ${f.permissions} ${shellQuote(f.path)}`);

@@ -1,0 +1,162 @@
+/**
+ * The Pulumi mock runtime, recording every registered resource with its parent, its inputs
+ * (secrets unwrapped but listed) and its property dependencies: what the offline plan and the tests read.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor, type Mocks } from "@pulumi/pulumi/runtime/mocks";
+import { mockCall, mockResource } from "./mock-outputs";
+
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+export interface CapturedResource {
+  urn: string;
+  type: string;
+  name: string;
+  parent?: string;
+  custom: boolean;
+  provider?: string;
+  inputs: Record<string, unknown>;
+  /** Top-level input keys that hold secrets. */
+  secretKeys: string[];
+  protect: boolean;
+  retainOnDelete: boolean;
+  ignoreChanges: string[];
+  /** For each input key, the URNs of the resources its value came from. */
+  propertyDependencies: Record<string, string[]>;
+  state: Record<string, unknown>;
+}
+
+function isSecret(v: unknown): v is { value: unknown } {
+  return typeof v === "object" && v !== null && (v as Record<string, unknown>)[SIG_KEY] === SECRET_SIG;
+}
+
+/** Unwraps secret markers at any depth; returns the value and whether any secret was seen. */
+export function unwrapSecrets(v: unknown): [unknown, boolean] {
+  if (isSecret(v)) return [unwrapSecrets(v.value)[0], true];
+  if (Array.isArray(v)) {
+    let any = false;
+    const out = v.map((e) => {
+      const [u, s] = unwrapSecrets(e);
+      any ||= s;
+      return u;
+    });
+    return [out, any];
+  }
+  if (typeof v === "object" && v !== null && !(SIG_KEY in v)) {
+    let any = false;
+    const out: Record<string, unknown> = {};
+    for (const [k, e] of Object.entries(v)) {
+      const [u, s] = unwrapSecrets(e);
+      any ||= s;
+      out[k] = u;
+    }
+    return [out, any];
+  }
+  return [v, false];
+}
+
+interface RegisterRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getProvider(): string;
+  getProtect(): boolean;
+  getRetainondelete(): boolean;
+  getIgnorechangesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+}
+interface RegisterResponse {
+  getUrn(): string;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (err: unknown, res: unknown) => void;
+
+/** Wraps the mock monitor's registerResource to record each resource as the engine would see it. */
+function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, Record<string, unknown>>): void {
+  const original = monitor.registerResource.bind(monitor);
+  monitor.registerResource = async (req: RegisterRequest, callback: Callback): Promise<void> => {
+    const deps: Record<string, string[]> = {};
+    req.getPropertydependenciesMap().forEach((v, k) => {
+      deps[k] = v.getUrnsList();
+    });
+    await original(req, (err: unknown, res: unknown) => {
+      if (!err && res) {
+        const r = res as RegisterResponse;
+        const raw = pendingInputs.get(`${req.getType()}::${req.getName()}`) ?? {};
+        const inputs: Record<string, unknown> = {};
+        const secretKeys: string[] = [];
+        for (const [k, v] of Object.entries(raw)) {
+          const [u, s] = unwrapSecrets(v);
+          inputs[k] = u;
+          if (s) secretKeys.push(k);
+        }
+        const [state] = unwrapSecrets(r.getObject()?.toJavaScript() ?? {});
+        const parent = req.getParent();
+        const provider = req.getProvider();
+        captured.push({
+          urn: r.getUrn(),
+          type: req.getType(),
+          name: req.getName(),
+          ...(parent ? { parent } : {}),
+          custom: req.getCustom(),
+          ...(provider ? { provider } : {}),
+          inputs,
+          secretKeys,
+          protect: req.getProtect(),
+          retainOnDelete: req.getRetainondelete(),
+          ignoreChanges: req.getIgnorechangesList(),
+          propertyDependencies: deps,
+          state: state as Record<string, unknown>,
+        });
+      }
+      callback(err, res);
+    });
+  };
+}
+
+export interface MockRuntimeOptions {
+  project: string;
+  stack: string;
+  /** Fully qualified config ("ns:key") to plain string values, as the engine passes them. */
+  config?: Record<string, string>;
+  secretKeys?: string[];
+  preview?: boolean;
+}
+
+export interface MockRuntime {
+  resources(): CapturedResource[];
+  /** Resolves once no registration has happened for a few turns of the event loop. */
+  settle(): Promise<CapturedResource[]>;
+}
+
+export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRuntime> {
+  pulumi.runtime.setAllConfig(o.config ?? {}, o.secretKeys ?? []);
+  const captured: CapturedResource[] = [];
+  const pendingInputs = new Map<string, Record<string, unknown>>();
+  const mocks: Mocks = {
+    newResource(args) {
+      pendingInputs.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
+      return mockResource(args);
+    },
+    call: (args) => mockCall(args),
+  };
+  await pulumi.runtime.setMocks(mocks, o.project, o.stack, o.preview ?? false);
+  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, captured, pendingInputs);
+  const m = { captured };
+  return {
+    resources: () => [...m.captured],
+    async settle() {
+      let stable = 0;
+      let last = -1;
+      while (stable < 5) {
+        await new Promise((r) => setTimeout(r, 2));
+        const n = m.captured.length;
+        stable = n === last ? stable + 1 : 0;
+        last = n;
+      }
+      return [...m.captured];
+    },
+  };
+}

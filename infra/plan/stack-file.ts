@@ -1,0 +1,76 @@
+/**
+ * Reads `Pulumi.<stack>.yaml` the way the engine hands config to the program: fully qualified keys, string
+ * values (objects and arrays as JSON). Encrypted `secure:` values cannot be decrypted offline; they become
+ * stand-ins that the program still receives as secrets.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+
+export class StackFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "StackFileError";
+  }
+}
+
+export interface StackFile {
+  stack: string;
+  path: string;
+  config: Record<string, string>;
+  secretKeys: string[];
+  /** Secret keys given stand-in values because the file holds them encrypted, or does not hold them. */
+  standIns: string[];
+}
+
+export function standInSecret(key: string): string {
+  return `offline-stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+}
+
+export function stackFilePath(root: string, stack: string): string {
+  return path.join(root, `Pulumi.${stack}.yaml`);
+}
+
+/** Lists the stacks that have a file in the project root. */
+export function listStacks(root: string): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.([A-Za-z0-9_.-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => s !== undefined)
+    .sort();
+}
+
+export function readStackFile(root: string, stack: string, requiredSecrets: string[] = []): StackFile {
+  if (!/^[A-Za-z0-9_.-]+$/.test(stack)) throw new StackFileError(`stack name "${stack}" is not valid; allowed: letters, digits, '.', '_' and '-'`);
+  const file = stackFilePath(root, stack);
+  if (!existsSync(file)) {
+    const known = listStacks(root);
+    throw new StackFileError(`no stack file ${path.basename(file)}; known stacks: ${known.join(", ") || "none"}`);
+  }
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new StackFileError(`${path.basename(file)} is not valid YAML: ${(e as Error).message}`);
+  }
+  const cfg = (doc as { config?: Record<string, unknown> } | null)?.config ?? {};
+  const config: Record<string, string> = {};
+  const secretKeys: string[] = [];
+  const standIns: string[] = [];
+  for (const [key, value] of Object.entries(cfg)) {
+    if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
+      config[key] = standInSecret(key);
+      secretKeys.push(key);
+      standIns.push(key);
+    } else {
+      config[key] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+  }
+  for (const key of requiredSecrets) {
+    if (!(key in config)) {
+      config[key] = standInSecret(key);
+      secretKeys.push(key);
+      standIns.push(key);
+    }
+  }
+  return { stack, path: file, config, secretKeys, standIns };
+}

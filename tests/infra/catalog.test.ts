@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { catalog, FX_TO_USD, findInstanceType, getInstanceType, hourlyUsd, instanceTypesFor, worstHourlyUsd } from "../../infra/catalog";
+
+describe("instance catalog", () => {
+  it("has the types the stacks use, with sizes and dated prices", () => {
+    for (const [cloud, name] of [["aws", "r7a.large"], ["aws", "r6a.large"], ["aws", "m7a.large"], ["gcp", "n2d-highmem-2"], ["hetzner", "cx32"]] as const) {
+      const t = getInstanceType(cloud, name);
+      expect(t.vcpu).toBeGreaterThan(0);
+      expect(t.memoryGiB).toBeGreaterThan(0);
+      expect(t.price.asOf).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      expect(t.price.source.length).toBeGreaterThan(10);
+    }
+  });
+
+  it("prices spot below on-demand wherever a spot price is listed", () => {
+    for (const t of catalog.filter((t) => t.spotHourly !== undefined)) {
+      expect(t.spotHourly, t.name).toBeLessThan(t.onDemandHourly);
+    }
+  });
+
+  it("has no spot market for Hetzner", () => {
+    expect(catalog.filter((t) => t.cloud === "hetzner").every((t) => t.spotHourly === undefined)).toBe(true);
+  });
+
+  it("has unique names per cloud", () => {
+    const keys = catalog.map((t) => `${t.cloud}/${t.name}`);
+    expect(new Set(keys).size).toBe(keys.length);
+  });
+
+  it("converts EUR to USD with the recorded rate", () => {
+    const cx32 = getInstanceType("hetzner", "cx32");
+    expect(hourlyUsd(cx32, "on-demand")).toBeCloseTo(cx32.onDemandHourly * FX_TO_USD.EUR, 10);
+  });
+
+  it("uses the worst type of a mixed pool", () => {
+    const worst = worstHourlyUsd("aws", ["r7a.large", "r6a.large", "m7a.large"], "spot");
+    expect(worst).toBe(getInstanceType("aws", "r7a.large").spotHourly);
+  });
+
+  it("lists types per cloud and reports unknown ones with the known list", () => {
+    expect(instanceTypesFor("gcp")).toContain("n2d-highmem-2");
+    expect(findInstanceType("aws", "nope")).toBeUndefined();
+    expect(() => getInstanceType("aws", "nope")).toThrow(/unknown aws instance type "nope"; known: .*r7a\.large/);
+  });
+});
