@@ -11,6 +11,7 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
 export interface CapturedResource {
   urn: string;
+  id?: string;
   type: string;
   name: string;
   parent?: string;
@@ -69,6 +70,7 @@ interface RegisterRequest {
 }
 interface RegisterResponse {
   getUrn(): string;
+  getId(): string;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 type Callback = (err: unknown, res: unknown) => void;
@@ -95,8 +97,10 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
         const [state] = unwrapSecrets(r.getObject()?.toJavaScript() ?? {});
         const parent = req.getParent();
         const provider = req.getProvider();
+        const id = r.getId();
         captured.push({
           urn: r.getUrn(),
+          ...(id ? { id } : {}),
           type: req.getType(),
           name: req.getName(),
           ...(parent ? { parent } : {}),

@@ -1,4 +1,5 @@
 import * as path from "node:path";
+import { vi } from "vitest";
 import { CONFIG_NAMESPACE } from "../../infra/config";
 import { type CapturedResource, startMockRuntime } from "../../infra/plan/mock-runtime";
 import { readStackFile } from "../../infra/plan/stack-file";
@@ -15,12 +16,29 @@ export interface ProgramRun {
  * Runs the real program (infra/index.ts) for a stack file under the mock runtime.
  * `overrides` replaces whole top-level config values, e.g. { "hybrid-inference:aws": {...} }.
  */
-export async function runProgram(stack: string, opts: { root?: string; overrides?: Record<string, unknown> } = {}): Promise<ProgramRun> {
-  const file = readStackFile(opts.root ?? ROOT, stack, [`${CONFIG_NAMESPACE}:apiKey`]);
+export interface RunOptions {
+  root?: string;
+  overrides?: Record<string, unknown>;
+  /** Extra config keys to mark secret. */
+  secrets?: string[];
+  /** Do not give the API key secret a stand-in. */
+  withoutApiKey?: boolean;
+}
+
+export async function runProgram(stack: string, opts: RunOptions = {}): Promise<ProgramRun> {
+  const file = readStackFile(opts.root ?? ROOT, stack, opts.withoutApiKey ? [] : [`${CONFIG_NAMESPACE}:apiKey`]);
   const config = { ...file.config };
   for (const [k, v] of Object.entries(opts.overrides ?? {})) config[k] = typeof v === "string" ? v : JSON.stringify(v);
-  const runtime = await startMockRuntime({ project: "hybrid-inference", stack, config, secretKeys: file.secretKeys });
-  const program = (await import("../../infra/index")) as Record<string, unknown>;
+  const runtime = await startMockRuntime({ project: "hybrid-inference", stack, config, secretKeys: [...file.secretKeys, ...(opts.secrets ?? [])] });
+  vi.resetModules();
+  let program: Record<string, unknown>;
+  try {
+    program = (await import("../../infra/index")) as Record<string, unknown>;
+  } catch (e) {
+    const registered = await runtime.settle();
+    if (registered.length > 0) throw new Error(`the program failed after registering ${registered.length} resources: ${(e as Error).message}`);
+    throw e;
+  }
   const resources = await runtime.settle();
   const outputs: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(program)) outputs[k] = await resolveDeep(v);
