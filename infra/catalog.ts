@@ -106,3 +106,19 @@ export function hourlyUsd(t: InstanceType, market: "on-demand" | "spot"): number
 export function worstHourlyUsd(cloud: Cloud, names: readonly string[], market: "on-demand" | "spot"): number {
   return Math.max(0, ...names.map((n) => hourlyUsd(getInstanceType(cloud, n), market)));
 }
+
+/** Always-on managed services priced per hour (load balancers, NAT), by provider resource type and size. */
+export interface ServicePrice extends PriceSource {
+  currency: Currency;
+  hourly: number;
+}
+
+export const SERVICE_PRICES: Record<string, ServicePrice> = {
+  "hcloud/lb11": { currency: "EUR", hourly: 0.0088, source: "hetzner.com/cloud load balancer LB11", asOf: "2026-11-02" },
+  "hcloud/lb21": { currency: "EUR", hourly: 0.0272, source: "hetzner.com/cloud load balancer LB21", asOf: "2026-11-02" },
+  "hcloud/lb31": { currency: "EUR", hourly: 0.0536, source: "hetzner.com/cloud load balancer LB31", asOf: "2026-11-02" },
+  "aws/nlb": { currency: "USD", hourly: 0.0270, source: "AWS ELB price list, eu-central-1, NLB hour (LCUs extra)", asOf: "2026-11-02" },
+  "aws/nat-gateway": { currency: "USD", hourly: 0.0520, source: "AWS VPC price list, eu-central-1, NAT gateway hour (data extra)", asOf: "2026-11-02" },
+  "gcp/forwarding-rule": { currency: "USD", hourly: 0.0250, source: "GCP Cloud Load Balancing, first 5 forwarding rules", asOf: "2026-11-02" },
+  "gcp/cloud-nat": { currency: "USD", hourly: 0.0014, source: "GCP Cloud NAT, per VM hour up to 32 VMs (data extra)", asOf: "2026-11-02" },
+};

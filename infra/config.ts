@@ -10,7 +10,7 @@ import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
 export const CONFIG_NAMESPACE = "hybrid-inference";
 
 /** Top-level keys read from `Pulumi.<stack>.yaml`. Secrets are read separately, as Pulumi secrets. */
-export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "model", "inference", "hetzner", "aws", "gcp", "storage", "budget"] as const;
+export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "model", "inference", "hetzner", "aws", "gcp", "storage"] as const;
 export const SECRET_KEYS = ["apiKey", "dedicatedSshPrivateKey"] as const;
 
 const MIN_PREFIX = { 4: 8, 6: 16 } as const;
@@ -129,12 +129,6 @@ const storageSchema = z.strictObject({
   gcsLocation: z.string().default("EU"),
 });
 
-const budgetSchema = z.strictObject({
-  monthlyUsd: z.number().positive(),
-  /** Warn when one pool at full size costs more than this per hour. */
-  poolHourlyWarnUsd: z.number().positive().default(2),
-});
-
 export const stackConfigSchema = z
   .strictObject({
     owner: labelValue,
@@ -146,7 +140,6 @@ export const stackConfigSchema = z
     aws: awsSchema,
     gcp: gcpSchema,
     storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, gcsLocation: "EU" }),
-    budget: budgetSchema,
   })
   .superRefine((c, ctx) => {
     if (!c.hetzner.enabled && !c.aws.enabled && !c.gcp.enabled) {

@@ -122,6 +122,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         name: h.name,
         ip: h.ip,
         user: h.user,
+        serverType: h.serverType,
         bootScript: bootFor(launchFor(getInstanceType("hetzner", h.serverType))),
       })),
       ...(secrets.dedicatedSshPrivateKey ? { dedicatedSshPrivateKey: secrets.dedicatedSshPrivateKey } : {}),

@@ -8,6 +8,7 @@ export interface DedicatedHostArgs {
   name: string;
   ip: string;
   user: string;
+  serverType: string;
   /** The boot script for this host's size. */
   bootScript: pulumi.Input<string>;
 }
@@ -143,6 +144,8 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
         connection: { host: h.ip, user: h.user, privateKey: args.dedicatedSshPrivateKey },
         create: "bash -s",
         stdin: script,
+        // Read by the cost estimate: dedicated servers are priced from the catalog like cloud servers.
+        environment: { HYBRID_SERVER_TYPE: h.serverType },
         // Re-run when the launch spec, the model or the image changes.
         triggers: [script.apply((s) => createHash("sha256").update(s).digest("hex"))],
       }, child);

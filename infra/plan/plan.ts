@@ -1,0 +1,127 @@
+/**
+ * The offline plan: the real program under the mock runtime with a stack's config, then every policy of the pack
+ * over what it registered, and a cost estimate from the catalog. No cloud credentials and no Pulumi CLI needed.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { allPolicies } from "../../policies/all";
+import { type CostEstimate, type CostResource, estimateCost } from "../../policies/lib/cost";
+import { type PackConfig, runPolicies, type Verdict } from "../../policies/lib/runner";
+import { CONFIG_NAMESPACE, ConfigError } from "../config";
+import { type CapturedResource, startMockRuntime } from "./mock-runtime";
+import { readStackFile } from "./stack-file";
+
+export const REDACTED = "[secret]";
+
+export interface PlanResource {
+  type: string;
+  name: string;
+  urn: string;
+  parent?: string;
+  inputs: Record<string, unknown>;
+}
+
+export interface PlanResult {
+  stack: string;
+  resources: PlanResource[];
+  cost: CostEstimate;
+  violations: Verdict[];
+  summary: {
+    resources: number;
+    policies: number;
+    mandatory: number;
+    advisory: number;
+    notCheckable: number;
+    standInSecrets: string[];
+    passed: boolean;
+    durationMs: number;
+  };
+}
+
+export class PlanConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanConfigError";
+  }
+}
+
+export function policyConfigPath(root: string, stack: string): string {
+  return path.join(root, "policies", "config", `${stack}.json`);
+}
+
+export function readPolicyConfig(root: string, stack: string): PackConfig {
+  const file = policyConfigPath(root, stack);
+  if (!existsSync(file)) return {};
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as PackConfig;
+  } catch (e) {
+    throw new PlanConfigError(`${path.relative(root, file)} is not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+export function redact(r: CapturedResource): PlanResource {
+  const inputs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r.inputs)) inputs[k] = r.secretKeys.includes(k) ? REDACTED : v;
+  return { type: r.type, name: r.name, urn: r.urn, ...(r.parent ? { parent: r.parent } : {}), inputs };
+}
+
+function costResources(captured: CapturedResource[]): CostResource[] {
+  const byUrn = new Map<string, CostResource>();
+  for (const r of captured) byUrn.set(r.urn, { urn: r.urn, type: r.type, name: r.name, props: r.state, propertyDependencies: {} });
+  for (const r of captured) {
+    const cr = byUrn.get(r.urn) as CostResource;
+    for (const [k, urns] of Object.entries(r.propertyDependencies)) cr.propertyDependencies[k] = urns.map((u) => byUrn.get(u)).filter((x): x is CostResource => !!x);
+  }
+  return [...byUrn.values()];
+}
+
+export interface PlanOptions {
+  root: string;
+  stack: string;
+  /** Replaces the program's entry point (tests use fixtures). */
+  program?: string;
+  /** Replaces the policy config for the stack. */
+  policyConfig?: PackConfig;
+}
+
+export async function plan(o: PlanOptions): Promise<PlanResult> {
+  const started = performance.now();
+  let file;
+  try {
+    file = readStackFile(o.root, o.stack, [`${CONFIG_NAMESPACE}:apiKey`]);
+  } catch (e) {
+    throw new PlanConfigError((e as Error).message);
+  }
+  const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
+  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stack, config: file.config, secretKeys: file.secretKeys });
+  try {
+    await import(o.program ?? path.join(o.root, "infra", "index.ts"));
+  } catch (e) {
+    if (e instanceof ConfigError) throw new PlanConfigError(e.message);
+    throw e;
+  }
+  const captured = await runtime.settle();
+  const violations = await runPolicies(
+    allPolicies,
+    captured.map((r) => ({ ...r, ...(r.parent ? { parent: r.parent } : {}) })),
+    { config: policyConfig, stackTags: {} },
+  );
+  const cost = estimateCost(costResources(captured));
+  const mandatory = violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "mandatory").length;
+  return {
+    stack: o.stack,
+    resources: captured.map(redact),
+    cost,
+    violations,
+    summary: {
+      resources: captured.filter((r) => !r.type.startsWith("pulumi:providers:")).length,
+      policies: allPolicies.length,
+      mandatory,
+      advisory: violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "advisory").length,
+      notCheckable: violations.filter((v) => v.kind === "not-checkable").length,
+      standInSecrets: file.standIns,
+      passed: mandatory === 0,
+      durationMs: Math.round(performance.now() - started),
+    },
+  };
+}

@@ -1,0 +1,126 @@
+/** Node hardening: instance metadata, disks, identities, console access, IAM. */
+import type { ResourcePolicy } from "./lib/policy";
+import { asArray, num, type Props, str } from "./lib/values";
+
+export const imdsv2Required: ResourcePolicy = {
+  name: "imdsv2-required",
+  description: "EC2 launch templates and instances require IMDSv2 tokens with a hop limit of 1.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_AWS_79 (IMDSv2), CKV_AWS_341 (hop limit 1)",
+  remediationSteps: "metadataOptions: { httpEndpoint: 'enabled', httpTokens: 'required', httpPutResponseHopLimit: 1 }. Containers then reach IMDS only with --network host.",
+  validateResource: (args, report) => {
+    if (args.type !== "aws:ec2/launchTemplate:LaunchTemplate" && args.type !== "aws:ec2/instance:Instance") return;
+    const m = ((args.props as Props).metadataOptions ?? {}) as Props;
+    if (m.httpEndpoint === "disabled") return;
+    if (m.httpTokens !== "required") report(`${args.name}: metadataOptions.httpTokens is ${String(m.httpTokens ?? "unset (optional)")}; need "required" (IMDSv2)`);
+    const hop = num(m.httpPutResponseHopLimit);
+    if (hop !== 1) report(`${args.name}: metadataOptions.httpPutResponseHopLimit is ${hop ?? "unset"}; need 1`);
+  },
+};
+
+export const encryptedVolumes: ResourcePolicy = {
+  name: "encrypted-volumes",
+  description: "EBS volumes are encrypted: launch template block devices (where `encrypted` is the string \"true\"), instance root and extra disks, standalone volumes.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_AWS_8, CKV_AWS_3",
+  remediationSteps: "Launch templates: blockDeviceMappings[].ebs.encrypted = \"true\" (a string). Instances: rootBlockDevice.encrypted = true.",
+  validateResource: (args, report) => {
+    const p = args.props as Props;
+    switch (args.type) {
+      case "aws:ec2/launchTemplate:LaunchTemplate": {
+        const devices = asArray<Props>(p.blockDeviceMappings).filter((d) => d.ebs);
+        if (devices.length === 0) report(`${args.name}: no block device mapping, so the AMI's default (often unencrypted) root volume is used`);
+        for (const d of devices) {
+          const enc = (d.ebs as Props).encrypted;
+          if (String(enc) !== "true") report(`${args.name}: ${String(d.deviceName)} is not encrypted (encrypted=${String(enc ?? "unset")})`);
+        }
+        break;
+      }
+      case "aws:ec2/instance:Instance": {
+        if ((p.rootBlockDevice as Props | undefined)?.encrypted !== true) report(`${args.name}: root volume is not encrypted`);
+        for (const d of asArray<Props>(p.ebsBlockDevices)) if (d.encrypted !== true) report(`${args.name}: ${String(d.deviceName)} is not encrypted`);
+        break;
+      }
+      case "aws:ebs/volume:Volume":
+        if (p.encrypted !== true) report(`${args.name}: volume is not encrypted`);
+        break;
+      default:
+        break;
+    }
+  },
+};
+
+const CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
+
+export const gcpNodeIdentity: ResourcePolicy = {
+  name: "gcp-node-identity",
+  description: "GCP instances and templates use a dedicated service account, not the default compute account, and not the cloud-platform scope.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_GCP_30, CKV_GCP_31",
+  remediationSteps: "Create a service account for the pool with only the roles it needs, and list narrow scopes (devstorage.read_only, logging.write, monitoring.write).",
+  validateResource: (args, report) => {
+    if (!["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"].includes(args.type)) return;
+    const sa = (args.props as Props).serviceAccount as Props | undefined;
+    const email = str(sa?.email);
+    if (!sa || !email || email === "default" || /-compute@developer\.gserviceaccount\.com$/.test(email)) report(`${args.name} uses the default compute service account`);
+    const scopes = asArray<string>(sa?.scopes);
+    if (scopes.some((s) => s === CLOUD_PLATFORM || s === "cloud-platform")) report(`${args.name} has the cloud-platform scope`);
+  },
+};
+
+export const gcpOsLogin: ResourcePolicy = {
+  name: "gcp-os-login-no-serial",
+  description: "GCP instances and templates use OS Login, block project-wide SSH keys and keep the serial port closed.",
+  severity: "medium",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_GCP_32 (block project SSH keys), CKV_GCP_34 (OS Login), CKV_GCP_35 (serial port)",
+  remediationSteps: "metadata: { 'enable-oslogin': 'TRUE', 'block-project-ssh-keys': 'TRUE', 'serial-port-enable': 'FALSE' }.",
+  validateResource: (args, report) => {
+    if (!["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"].includes(args.type)) return;
+    const md = ((args.props as Props).metadata ?? {}) as Props;
+    const yes = (v: unknown) => ["true", "1"].includes(String(v).toLowerCase());
+    if (!yes(md["enable-oslogin"])) report(`${args.name}: metadata enable-oslogin is not TRUE`);
+    if (!yes(md["block-project-ssh-keys"])) report(`${args.name}: metadata block-project-ssh-keys is not TRUE`);
+    if (yes(md["serial-port-enable"])) report(`${args.name}: the serial port is enabled`);
+  },
+};
+
+interface Statement {
+  Effect?: string;
+  Action?: string | string[];
+  NotAction?: string | string[];
+  Resource?: string | string[];
+}
+
+const IAM_POLICY_TYPES = new Set(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"]);
+
+export const iamNoWildcards: ResourcePolicy = {
+  name: "iam-no-wildcards",
+  description: "No IAM policy allows `*` actions (or `service:*`), NotAction, or `*` resources; no GCP grant of roles/owner or roles/editor.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_AWS_1, CKV_AWS_49, CKV_AWS_62, CKV_AWS_355; CKV_GCP_42",
+  remediationSteps: "List the exact actions and resource ARNs (see instanceRolePolicy in infra/aws/burst-pool.ts). On GCP grant predefined narrow roles.",
+  validateResource: (args, report) => {
+    const p = args.props as Props;
+    if (IAM_POLICY_TYPES.has(args.type)) {
+      const raw = p.policy;
+      const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Statement?: Statement | Statement[] };
+      for (const s of asArray<Statement>(doc?.Statement)) {
+        if (s.Effect !== "Allow") continue;
+        for (const a of asArray<string>(s.Action)) if (a === "*" || a.endsWith(":*")) report(`${args.name}: allows wildcard action ${a}`);
+        if (s.NotAction) report(`${args.name}: allows NotAction, which grants everything else`);
+        for (const r of asArray<string>(s.Resource)) if (r === "*") report(`${args.name}: allows actions on resource *`);
+      }
+    }
+    if (args.type.startsWith("gcp:") && /IAMMember|IAMBinding/.test(args.type)) {
+      const role = String(p.role);
+      if (role === "roles/owner" || role === "roles/editor") report(`${args.name}: grants the basic role ${role}`);
+    }
+  },
+};
+
+export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin, iamNoWildcards];

@@ -1,0 +1,9 @@
+// Builds the pack. Only this file constructs PolicyPack, because its constructor starts the gRPC server the CLI talks to.
+import { PolicyPack } from "@pulumi/policy";
+import { allPolicies, PACK_NAME } from "./all";
+
+new PolicyPack(PACK_NAME, {
+  description: "Hybrid inference fleet guard rails: ingress, labels, spot, cost, storage and node hardening.",
+  enforcementLevel: "mandatory",
+  policies: allPolicies,
+});
