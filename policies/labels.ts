@@ -13,7 +13,7 @@ export const requiredLabels: ResourcePolicy = {
   description: "Every resource that takes labels or tags carries the required set (project, stack, environment, component, owner, cost-center, managed-by), in its cloud's syntax.",
   severity: "medium",
   enforcementLevel: "mandatory",
-  anchor: "OPA security.rego deny_missing_labels; TFLint terraform_required_labels; Checkov CKV_AWS_153-style tagging checks",
+  anchor: "OPA security.rego deny_missing_labels; TFLint aws_resource_missing_tags",
   remediationSteps: "Build labels with infra/naming.ts (awsTags, gcpLabels, hcloudLabels) and pass them to the resource.",
   configSchema: { properties: { requiredLabels: { type: "array", items: { type: "string" }, default: [...REQUIRED_LABEL_KEYS] } } },
   validateResource: (args, report) => {

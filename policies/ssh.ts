@@ -25,7 +25,7 @@ export const noWorldOpenAdminIngress: ResourcePolicy = {
   description: "No SSH, RDP or all-ports ingress from 0.0.0.0/0 or ::/0 on AWS security groups and rules, GCP firewalls or hcloud firewalls.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  anchor: "OPA security.rego deny_ssh_world; Checkov CKV_AWS_24, CKV_AWS_25, CKV_AWS_260, CKV_GCP_2, CKV_GCP_3",
+  anchor: "OPA security.rego deny_ssh_world; Checkov CKV_AWS_24, CKV_AWS_25, CKV_GCP_2, CKV_GCP_3",
   remediationSteps: "Restrict the source to the admin CIDRs (hybrid-inference:adminCidrs), or reach nodes through IAP / a bastion. Name ports explicitly: protocol -1, 'all', 'any', an absent GCP ports list and 0-0 open every port.",
   configSchema: { properties: { adminPorts: { type: "array", items: { type: "number" }, default: DEFAULT_ADMIN_PORTS } } },
   validateResource: (args, report) => {

@@ -32,7 +32,7 @@ export const s3BucketHardening: StackPolicy = {
   description: "Every S3 bucket has all four public-access-block flags, default encryption, versioning and a TLS-only bucket policy.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  anchor: "Checkov CKV_AWS_53/54/55/56 (public access block), CKV_AWS_19/145 (encryption), CKV_AWS_21 (versioning), CKV_AWS_70-style TLS-only policy",
+  anchor: "Checkov CKV_AWS_53/54/55/56 (public access block), CKV_AWS_19/145 (encryption), CKV_AWS_21 (versioning); the TLS-only policy from the Terraform module aws",
   remediationSteps: "Create the bucket through S3Checkpoints (infra/storage/s3-checkpoints.ts), which adds BucketPublicAccessBlock, BucketServerSideEncryptionConfiguration, BucketVersioning and a DenyInsecureTransport policy.",
   validateStack: (args, report) => {
     const all = args.resources;

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { mockCall, mockResource } from "./mock-outputs";
 
+export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 
@@ -77,6 +78,10 @@ type Callback = (err: unknown, res: unknown) => void;
 
 /** Wraps the mock monitor's registerResource to record each resource as the engine would see it. */
 function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, Record<string, unknown>>): void {
+  // The engine leaves the root stack out of its children's URNs; the mock monitor would prefix its type.
+  const withUrn = monitor as unknown as { newUrn(parent: string, type: string, name: string): string };
+  const newUrn = withUrn.newUrn.bind(monitor);
+  withUrn.newUrn = (parent, type, name) => newUrn(parent && parent.split("::")[2] === ROOT_STACK_TYPE ? "" : parent, type, name);
   const original = monitor.registerResource.bind(monitor);
   monitor.registerResource = async (req: RegisterRequest, callback: Callback): Promise<void> => {
     const deps: Record<string, string[]> = {};

@@ -8,10 +8,13 @@ import { allPolicies } from "../../policies/all";
 import { type CostEstimate, type CostResource, estimateCost } from "../../policies/lib/cost";
 import { type PackConfig, runPolicies, type Verdict } from "../../policies/lib/runner";
 import { CONFIG_NAMESPACE, ConfigError } from "../config";
-import { type CapturedResource, startMockRuntime } from "./mock-runtime";
+import { readStackConfig } from "../stack-config";
+import * as pulumi from "@pulumi/pulumi";
+import { type CapturedResource, ROOT_STACK_TYPE, startMockRuntime } from "./mock-runtime";
 import { readStackFile } from "./stack-file";
 
 export const REDACTED = "[secret]";
+const PROGRAM = path.resolve(__dirname, "..", "index.ts");
 
 export interface PlanResource {
   type: string;
@@ -78,8 +81,8 @@ function costResources(captured: CapturedResource[]): CostResource[] {
 export interface PlanOptions {
   root: string;
   stack: string;
-  /** Replaces the program's entry point (tests use fixtures). */
-  program?: string;
+  /** Loads the program (default: imports infra/index.ts). Tests pass fixture programs and fresh module registries. */
+  load?: () => Promise<unknown>;
   /** Replaces the policy config for the stack. */
   policyConfig?: PackConfig;
 }
@@ -95,12 +98,22 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
   const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
   const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stack, config: file.config, secretKeys: file.secretKeys });
   try {
-    await import(o.program ?? path.join(o.root, "infra", "index.ts"));
+    // Config errors surface here, before the root stack or any resource exists.
+    readStackConfig();
   } catch (e) {
     if (e instanceof ConfigError) throw new PlanConfigError(e.message);
     throw e;
   }
-  const captured = await runtime.settle();
+  try {
+    // Like the engine: the program runs inside the root stack resource, so stack transformations apply.
+    const load = o.load ?? (() => import(PROGRAM));
+    await pulumi.runtime.runInPulumiStack(async () => ({ ...((await load()) as Record<string, unknown>) }));
+  } catch (e) {
+    // Compared by name: a fresh module registry (tests) has its own ConfigError class.
+    if (e instanceof Error && e.name === ConfigError.name) throw new PlanConfigError(e.message);
+    throw e;
+  }
+  const captured = (await runtime.settle()).filter((r) => r.type !== ROOT_STACK_TYPE);
   const violations = await runPolicies(
     allPolicies,
     captured.map((r) => ({ ...r, ...(r.parent ? { parent: r.parent } : {}) })),

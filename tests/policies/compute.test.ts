@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { encryptedVolumes, gcpNodeIdentity, gcpOsLogin, iamNoWildcards, imdsv2Required } from "../../policies/compute";
+import { check, messages, res } from "./harness";
+
+const LT = "aws:ec2/launchTemplate:LaunchTemplate";
+const TPL = "gcp:compute/instanceTemplate:InstanceTemplate";
+
+describe("imdsv2-required", () => {
+  it("passes required tokens with hop limit 1", async () => {
+    expect(await check(imdsv2Required, res(LT, "t", { metadataOptions: { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } }))).toEqual([]);
+  });
+  it("flags optional tokens, an unset block and a hop limit of 2", async () => {
+    expect(messages(await check(imdsv2Required, res(LT, "t", { metadataOptions: { httpTokens: "optional", httpPutResponseHopLimit: 1 } })))).toEqual([expect.stringContaining("httpTokens is optional")]);
+    expect(messages(await check(imdsv2Required, res(LT, "t", {})))).toHaveLength(2);
+    expect(messages(await check(imdsv2Required, res("aws:ec2/instance:Instance", "i", { metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } })))).toEqual([expect.stringContaining("HopLimit is 2")]);
+  });
+});
+
+describe("encrypted-volumes", () => {
+  it("passes a launch template whose encrypted is the string \"true\"", async () => {
+    expect(await check(encryptedVolumes, res(LT, "t", { blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { encrypted: "true" } }] }))).toEqual([]);
+  });
+  it("flags \"false\", an unset value and a template with no mapping", async () => {
+    expect(messages(await check(encryptedVolumes, res(LT, "t", { blockDeviceMappings: [{ deviceName: "/dev/sda1", ebs: { encrypted: "false" } }] })))).toEqual(["t: /dev/sda1 is not encrypted (encrypted=false)"]);
+    expect(messages(await check(encryptedVolumes, res(LT, "t", { blockDeviceMappings: [{ deviceName: "/dev/sdb", ebs: { volumeSize: 10 } }] })))).toEqual(["t: /dev/sdb is not encrypted (encrypted=unset)"]);
+    expect(messages(await check(encryptedVolumes, res(LT, "t", {})))).toEqual([expect.stringContaining("no block device mapping")]);
+  });
+  it("checks instances and standalone volumes", async () => {
+    expect(messages(await check(encryptedVolumes, res("aws:ec2/instance:Instance", "i", { rootBlockDevice: { encrypted: false } })))).toEqual(["i: root volume is not encrypted"]);
+    expect(messages(await check(encryptedVolumes, res("aws:ebs/volume:Volume", "v", {})))).toEqual(["v: volume is not encrypted"]);
+  });
+});
+
+describe("gcp-node-identity", () => {
+  const sa = { email: "hi-staging-burst@p.iam.gserviceaccount.com", scopes: ["https://www.googleapis.com/auth/devstorage.read_only"] };
+  it("passes a dedicated account with narrow scopes", async () => {
+    expect(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: sa }))).toEqual([]);
+  });
+  it("flags the default compute account, a missing account and the cloud-platform scope", async () => {
+    expect(messages(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { ...sa, email: "123-compute@developer.gserviceaccount.com" } })))).toEqual(["t uses the default compute service account"]);
+    expect(messages(await check(gcpNodeIdentity, res("gcp:compute/instance:Instance", "i", {})))).toEqual(["i uses the default compute service account"]);
+    expect(messages(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { ...sa, scopes: ["https://www.googleapis.com/auth/cloud-platform"] } })))).toEqual(["t has the cloud-platform scope"]);
+  });
+});
+
+describe("gcp-os-login-no-serial", () => {
+  const md = { "enable-oslogin": "TRUE", "block-project-ssh-keys": "TRUE", "serial-port-enable": "FALSE" };
+  it("passes and flags each setting", async () => {
+    expect(await check(gcpOsLogin, res(TPL, "t", { metadata: md }))).toEqual([]);
+    expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "enable-oslogin": "FALSE" } })))).toEqual(["t: metadata enable-oslogin is not TRUE"]);
+    expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "serial-port-enable": "true" } })))).toEqual(["t: the serial port is enabled"]);
+    expect(messages(await check(gcpOsLogin, res(TPL, "t", {})))).toHaveLength(2);
+  });
+});
+
+describe("iam-no-wildcards", () => {
+  const doc = (Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+  it("passes exact actions and resources, and wildcards in Deny statements", async () => {
+    const policy = doc([{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/models/*"] }, { Effect: "Deny", Action: "s3:*", Resource: "*" }]);
+    expect(await check(iamNoWildcards, res("aws:iam/rolePolicy:RolePolicy", "p", { policy }))).toEqual([]);
+  });
+  it.each([
+    ["Action *", { Effect: "Allow", Action: "*", Resource: ["arn:aws:s3:::b"] }, "allows wildcard action *"],
+    ["Action s3:*", { Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::b"] }, "allows wildcard action s3:*"],
+    ["Resource *", { Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }, "allows actions on resource *"],
+    ["NotAction", { Effect: "Allow", NotAction: ["iam:*"], Resource: ["arn:aws:s3:::b"] }, "allows NotAction"],
+  ])("flags %s", async (_, statement, message) => {
+    expect(messages(await check(iamNoWildcards, res("aws:iam/policy:Policy", "p", { policy: doc([statement]) })))).toEqual([expect.stringContaining(message)]);
+  });
+  it("flags GCP basic roles", async () => {
+    expect(messages(await check(iamNoWildcards, res("gcp:projects/iAMMember:IAMMember", "m", { role: "roles/editor", member: "serviceAccount:x" })))).toEqual(["m: grants the basic role roles/editor"]);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from "vitest";
+import { getInstanceType, hourlyUsd, HOURS_PER_MONTH } from "../../infra/catalog";
+import { expensiveInstanceTypes, poolWorstCaseCost, stackBudget } from "../../policies/cost";
+import { check, messages, res } from "./harness";
+
+const server = (name: string, serverType = "cx32") => res("hcloud:index/server:Server", name, { serverType });
+const asg = (name: string, types: string[], min: number, max: number) =>
+  res("aws:autoscaling/group:Group", name, { minSize: min, maxSize: max, mixedInstancesPolicy: { launchTemplate: { overrides: types.map((instanceType) => ({ instanceType })) } } });
+
+describe("expensive-instance-types", () => {
+  const p = expensiveInstanceTypes;
+  it("passes cheap types and warns on types above the threshold", async () => {
+    expect(await check(p, [server("a"), asg("g", ["r7a.large"], 0, 2)])).toEqual([]);
+    const v = await check(p, asg("g", ["r7a.large", "r7a.4xlarge"], 0, 2));
+    expect(v).toEqual([expect.objectContaining({ enforcementLevel: "advisory", message: expect.stringMatching(/r7a\.4xlarge costs \$1\.461\/h on demand, above \$1\/h/) })]);
+  });
+
+  it("warns on listed types and on types the catalog cannot price", async () => {
+    expect(messages(await check(p, server("a", "cx32"), { expensiveTypes: ["cx32"] }))).toEqual(["a: cx32 is listed as expensive for this stack"]);
+    expect(messages(await check(p, res("gcp:compute/instanceTemplate:InstanceTemplate", "t", { machineType: "a3-megagpu-8g" })))).toEqual([expect.stringContaining("not in the instance catalog")]);
+  });
+});
+
+describe("pool-worst-case-cost (stack)", () => {
+  it("warns when a pool at max size passes the hourly threshold", async () => {
+    const unit = getInstanceType("aws", "r7a.large").spotHourly as number;
+    expect(await check(poolWorstCaseCost, asg("g", ["r7a.large"], 0, 10), { poolHourlyWarnUsd: unit * 10 + 0.01 })).toEqual([]);
+    expect(messages(await check(poolWorstCaseCost, asg("g", ["r7a.large"], 0, 10), { poolHourlyWarnUsd: unit * 10 - 0.01 }))).toHaveLength(1);
+  });
+
+  it("prices a GCP pool by joining autoscaler -> group -> template", async () => {
+    const tpl = res("gcp:compute/instanceTemplate:InstanceTemplate", "t", { machineType: "n2d-highmem-4" });
+    const mig = res("gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager", "m", {}, { deps: { versions: [tpl] } });
+    const as = res("gcp:compute/regionAutoscaler:RegionAutoscaler", "a", { autoscalingPolicy: { minReplicas: 0, maxReplicas: 40 } }, { deps: { target: [mig] } });
+    expect(messages(await check(poolWorstCaseCost, [tpl, mig, as], { poolHourlyWarnUsd: 2 }))).toEqual([expect.stringContaining("pool a costs $2.37/h at max size")]);
+  });
+});
+
+describe("stack-budget (stack)", () => {
+  it("passes under budget and fails over it, with the worst case at max size", async () => {
+    const rs = [server("a"), asg("g", ["r7a.large", "m7a.large"], 0, 4)];
+    const worst = (hourlyUsd(getInstanceType("hetzner", "cx32"), "on-demand") + 4 * (getInstanceType("aws", "r7a.large").spotHourly as number)) * HOURS_PER_MONTH;
+    expect(await check(stackBudget, rs, { monthlyBudgetUsd: Math.ceil(worst) })).toEqual([]);
+    const v = await check(stackBudget, rs, { monthlyBudgetUsd: Math.floor(worst) - 1 });
+    expect(v).toEqual([expect.objectContaining({ enforcementLevel: "mandatory", message: expect.stringContaining(`worst-case monthly cost $${worst.toFixed(0)}`) })]);
+  });
+
+  it("fails a stack without a budget, and resources it cannot price", async () => {
+    expect(messages(await check(stackBudget, [server("a")]))).toEqual([expect.stringContaining("no monthlyBudgetUsd is configured")]);
+    expect(messages(await check(stackBudget, [server("a", "cx999")], { monthlyBudgetUsd: 1000 }))).toEqual(["a: hcloud cx999 cannot be priced from the catalog"]);
+  });
+
+  it("counts dedicated hosts managed over SSH", async () => {
+    const cmd = res("command:remote:Command", "ax", { environment: { HYBRID_SERVER_TYPE: "ax42" } });
+    const monthly = hourlyUsd(getInstanceType("hetzner", "ax42"), "on-demand") * HOURS_PER_MONTH;
+    expect(messages(await check(stackBudget, [cmd], { monthlyBudgetUsd: monthly - 1 }))).toHaveLength(1);
+  });
+});
