@@ -1,0 +1,62 @@
+/** An S3 emulator on loopback (s3rver) holding the model, filled with the real rclone. */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import S3rver from "s3rver";
+import { freePort } from "./ports";
+
+export const EMULATOR_CREDENTIALS = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
+
+export interface ModelStore {
+  endpoint: string;
+  bucket: string;
+  /** Environment for rclone (and boot.sh) to reach the store. */
+  env: Record<string, string>;
+  put(localFile: string, key: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An on-the-fly rclone remote; the endpoint is quoted because it holds colons. */
+export function rcloneS3Remote(endpoint: string): string {
+  return `:s3,provider=Other,env_auth=true,endpoint="${endpoint}":`;
+}
+
+/** Runs rclone without blocking the event loop (the emulator serves from this same process). */
+export function rclone(args: string[], env: Record<string, string>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("rclone", args, { env: rcloneEnv(env), stdio: ["ignore", "ignore", "pipe"] });
+    let err = "";
+    child.stderr.on("data", (b: Buffer) => (err += b.toString()));
+    child.on("error", (e) => reject(new Error(`rclone is not installed (scripts/setup-machine.sh installs it): ${e.message}`)));
+    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`rclone ${args[0]} failed (${code}): ${err.trim()}`))));
+  });
+}
+
+/**
+ * rclone's S3 client cannot use AWS_CA_BUNDLE ("unsupported transport"); some machines set it globally.
+ * The emulator is plain HTTP on loopback, so it is dropped for rclone.
+ */
+export function rcloneEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
+  const { AWS_CA_BUNDLE: _unused, ...rest } = process.env;
+  return { ...rest, ...extra };
+}
+
+export async function startModelStore(bucket = "models-local"): Promise<ModelStore> {
+  const dir = mkdtempSync(path.join(tmpdir(), "hi-s3-"));
+  const port = await freePort();
+  const server = new S3rver({ port, address: "127.0.0.1", directory: dir, silent: true, configureBuckets: [{ name: bucket, configs: [] }] });
+  await server.run();
+  const endpoint = `http://127.0.0.1:${port}`;
+  const env = { ...EMULATOR_CREDENTIALS, AWS_REGION: "us-east-1" };
+  return {
+    endpoint,
+    bucket,
+    env,
+    put: (localFile, key) => rclone(["copyto", "--s3-no-check-bucket", "--stats", "0", localFile, `${rcloneS3Remote(endpoint)}${bucket}/${key}`], env),
+    async stop() {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
