@@ -58,10 +58,11 @@ fetch_once() {
       local remote
       if [[ "$uri" == s3://* ]]; then remote="$(s3_remote)${uri#s3://}"; else remote=":gcs,env_auth=true:${uri#gs://}"; fi
       out=$(rclone copyto "${RCLONE_FLAGS[@]}" "$remote" "$dest" 2>&1) || rc=$?
-      [ "$rc" -eq 0 ] && return 0
+      # copyto of a key that does not exist succeeds and copies nothing.
+      if [ "$rc" -eq 0 ]; then [ -f "$dest" ] && return 0 || return "$E_NOT_FOUND"; fi
       log "rclone exit $rc: $(printf '%s' "$out" | tail -n 2 | tr '\n' ' ')"
-      # rclone: 3 directory not found, 4 file not found. The S3 API also answers a missing key with 404.
-      if [ "$rc" -eq 3 ] || [ "$rc" -eq 4 ] || grep -qiE 'not found|NoSuchKey|404' <<<"$out"; then return "$E_NOT_FOUND"; fi
+      # rclone: 3 directory not found, 4 file not found; the S3 API answers a missing key with NoSuchKey / 404.
+      if [ "$rc" -eq 3 ] || [ "$rc" -eq 4 ] || grep -qE 'NoSuchKey|StatusCode: 404|status code: 404' <<<"$out"; then return "$E_NOT_FOUND"; fi
       return "$E_UNREACHABLE"
       ;;
     http://* | https://*)

@@ -173,10 +173,13 @@ export function writeGguf(kv: Map<string, GgufValue>, tensors: TensorData[], ali
   return w.toBuffer();
 }
 
+const F32 = new Float32Array(1);
+const U32 = new Uint32Array(F32.buffer);
+
 /** IEEE 754 half precision, round to nearest even. */
 export function toFloat16(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0] as number;
+  F32[0] = value;
+  const x = U32[0] as number;
   const sign = (x >>> 16) & 0x8000;
   let exp = ((x >>> 23) & 0xff) - 127 + 15;
   let mant = x & 0x7fffff;
