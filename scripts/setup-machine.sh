@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests run for real: shellcheck, cloud-init (for `cloud-init schema`),
-# rclone, jq, and the toolchain that builds llama-server. Skips apt when everything is present.
+# rclone, jq, iptables and iproute2 (the spot watcher's drain), curl, and the toolchain that builds
+# llama-server. Skips apt when everything is present.
 set -euo pipefail
-packages=(shellcheck cloud-init rclone jq cmake g++ git curl)
+packages=(shellcheck cloud-init rclone jq cmake g++ git curl iptables iproute2)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

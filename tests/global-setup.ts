@@ -1,0 +1,20 @@
+/**
+ * Runs once before the suites: builds (or finds cached) llama-server and the test model, so the suites that
+ * run the real server never race to build it. The first build takes several minutes and shows its progress.
+ */
+import { ensureLlamaServer } from "../inference-image/local/llama-build";
+import { ensureTestModel } from "../inference-image/local/test-model";
+
+export default async function setup(): Promise<void> {
+  let last = -1;
+  const started = Date.now();
+  const { binary, built } = await ensureLlamaServer((p) => {
+    if (p.percent === undefined) console.log(`[setup] ${p.step}`);
+    else if (p.percent >= last + 10 || p.percent === 100) {
+      last = p.percent;
+      console.log(`[setup] ${p.step} ${p.percent}%`);
+    }
+  });
+  await ensureTestModel();
+  if (built) console.log(`[setup] built ${binary} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
