@@ -114,11 +114,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     throw e;
   }
   const captured = (await runtime.settle()).filter((r) => r.type !== ROOT_STACK_TYPE);
-  const violations = await runPolicies(
-    allPolicies,
-    captured.map((r) => ({ ...r, ...(r.parent ? { parent: r.parent } : {}) })),
-    { config: policyConfig, stackTags: {} },
-  );
+  const violations = await runPolicies(allPolicies, captured, { config: policyConfig, stackTags: {} });
   const cost = estimateCost(costResources(captured));
   const mandatory = violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "mandatory").length;
   return {

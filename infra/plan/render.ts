@@ -7,14 +7,16 @@ const usd = (n: number) => `$${n.toFixed(n < 10 ? 3 : 2)}`;
 /** Borders without a rule between every row. */
 const COMPACT = { mid: "", "left-mid": "", "mid-mid": "", "right-mid": "" };
 
-function componentOf(urn: string | undefined, byUrn: Map<string, { type: string; name: string; parent?: string }>): string {
-  let cur = urn ? byUrn.get(urn) : undefined;
-  while (cur?.parent && byUrn.get(cur.parent)?.type.startsWith("hybrid:")) {
+/** The outermost of our components (hybrid:*) above a resource. */
+function componentOf(urn: string, byUrn: Map<string, { type: string; name: string; parent?: string }>): string {
+  let top: { type: string; name: string } | undefined;
+  for (let cur = byUrn.get(urn); cur?.parent; ) {
     const parent = byUrn.get(cur.parent);
-    if (!parent?.parent || !byUrn.get(parent.parent)?.type.startsWith("hybrid:")) return `${parent?.type} ${parent?.name}`;
+    if (!parent?.type.startsWith("hybrid:")) break;
+    top = parent;
     cur = parent;
   }
-  return cur ? `${cur.type} ${cur.name}` : "(stack)";
+  return top ? `${top.type} ${top.name}` : "(stack)";
 }
 
 export function renderTable(p: PlanResult): string {

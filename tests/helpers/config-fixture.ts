@@ -2,8 +2,8 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { CONFIG_NAMESPACE } from "../../infra/config";
+import { ROOT } from "./paths";
 
-export const ROOT = path.resolve(__dirname, "../..");
 
 /** The raw (decoded) config of a shipped stack, keyed without the namespace: the input parseStackConfig takes. */
 export function rawStackConfig(stack: string): Record<string, unknown> {

@@ -1,11 +1,9 @@
-import * as path from "node:path";
 import { vi } from "vitest";
 import { CONFIG_NAMESPACE } from "../../infra/config";
 import { type CapturedResource, startMockRuntime } from "../../infra/plan/mock-runtime";
 import { readStackFile } from "../../infra/plan/stack-file";
+import { ROOT } from "./paths";
 
-export const ROOT = path.resolve(__dirname, "../..");
-export const FIXTURES = path.join(ROOT, "tests/fixtures");
 
 export interface ProgramRun {
   resources: CapturedResource[];

@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -25,17 +25,4 @@ export function cloudInitSchema(userData: string): ToolResult {
   const file = path.join(dir, "user-data.yaml");
   writeFileSync(file, userData);
   return run("cloud-init", ["schema", "--config-file", file]);
-}
-
-export function bashSyntax(script: string): ToolResult {
-  return run("bash", ["-n"], script);
-}
-
-export function which(cmd: string): boolean {
-  try {
-    execFileSync("sh", ["-c", `command -v ${cmd}`], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
 }

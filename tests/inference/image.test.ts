@@ -5,7 +5,7 @@ import { launchEnv } from "../../infra/inference/launch";
 import { deriveLaunchSpec } from "../../infra/inference/launch";
 import release from "../../inference-image/llama-release.json";
 import { ensureLlamaSource } from "../../inference-image/local/llama-build";
-import { ROOT } from "../helpers/fleet";
+import { ROOT } from "../helpers/paths";
 import { shellcheck } from "../helpers/tools";
 
 const dockerfile = readFileSync(path.join(ROOT, "inference-image/Dockerfile"), "utf8");

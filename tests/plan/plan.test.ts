@@ -3,7 +3,7 @@ import { describe, expect, it, vi } from "vitest";
 import { planCli } from "../../infra/plan/cli";
 import { plan, REDACTED, type PlanResult } from "../../infra/plan/plan";
 import { allPolicies } from "../../policies/all";
-import { ROOT } from "../helpers/fleet";
+import { ROOT } from "../helpers/paths";
 
 const FIXTURES = path.join(ROOT, "tests/fixtures/plan");
 

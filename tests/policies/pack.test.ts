@@ -6,7 +6,7 @@ import { allPolicies } from "../../policies/all";
 import { renderPolicyDocs } from "../../policies/lib/docs";
 import { isStackPolicy } from "../../policies/lib/policy";
 import { type PackConfig, resolvePolicyConfig } from "../../policies/lib/runner";
-import { ROOT } from "../helpers/fleet";
+import { ROOT } from "../helpers/paths";
 
 const readJson = <T>(rel: string) => JSON.parse(readFileSync(path.join(ROOT, rel), "utf8")) as T;
 const LEVELS = ["advisory", "mandatory", "remediate", "disabled"];
