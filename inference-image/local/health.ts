@@ -33,8 +33,8 @@ export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<nu
       last = res.status;
       o.onStatus?.(res.status);
     } catch (e) {
-      const code = (e as { cause?: { code?: string } }).cause?.code;
-      last = code ?? (e as Error).message;
+      const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+      last = cause?.code ?? cause?.message ?? (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 100));
   }

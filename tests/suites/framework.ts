@@ -1,0 +1,112 @@
+/**
+ * A minimal test framework for suites that run against a live endpoint: each test is a small object with a name
+ * and a run function; the runner gives each one a deadline, and turns its outcome into a result row.
+ */
+import type { Http } from "./http";
+import type { LoadResult, SuiteName, TestResult } from "./results";
+
+export interface SuiteOptions {
+  /** Smoke latency threshold for a short completion, p95 in ms. */
+  latencyMs: number;
+  /** Load duration in seconds. */
+  durationS: number;
+  /** Concurrent users for the load suite. */
+  concurrency: number;
+  /** Requests in the integration memory soak. */
+  soakRequests: number;
+  /** Largest acceptable error rate in the load suite. */
+  maxErrorRate: number;
+  /** Per-test deadline in ms. */
+  testTimeoutMs: number;
+}
+
+export interface SuiteContext {
+  http: Http;
+  /** The model id the endpoint lists first (OpenAI requests name a model). */
+  model: string;
+  apiKey?: string;
+  /** Parallel slots the server reports in /props, when it exposes them. */
+  slots?: number;
+  /** Set when the runner started the server itself: its pid, for the memory soak. */
+  localPid?: number;
+  options: SuiteOptions;
+  /** Aborted when the test's deadline passes. */
+  signal: AbortSignal;
+  /** Live progress for people (the load suite's progress line). */
+  progress: (line: string) => void;
+  /** Results a test hands to the document (the load figures). */
+  artifacts: { load?: LoadResult };
+}
+
+export interface Outcome {
+  metrics?: Record<string, number | string | boolean>;
+  notes?: string[];
+}
+
+export interface SuiteTest {
+  /** The behaviour, for example "health answers 200". The full name is "<suite>/<name>". */
+  name: string;
+  /** The deadline, fixed or derived from the options (the load test's depends on --duration). */
+  timeoutMs?: number | ((o: SuiteOptions) => number);
+  run(ctx: SuiteContext): Promise<Outcome | void>;
+}
+
+/** Thrown by a test that does not apply to this endpoint; the result says why. */
+export class Skip extends Error {
+  override name = "Skip";
+}
+
+/** A failed expectation, with a message written for the person reading the JSON. */
+export class Failure extends Error {
+  override name = "Failure";
+  constructor(
+    message: string,
+    readonly metrics?: Outcome["metrics"],
+  ) {
+    super(message);
+  }
+}
+
+export function expect(condition: unknown, message: string, metrics?: Outcome["metrics"]): asserts condition {
+  if (!condition) throw new Failure(message, metrics);
+}
+
+const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+function describeError(e: unknown): string {
+  if (e instanceof Failure || e instanceof Skip) return e.message;
+  const err = e as Error & { code?: string; cause?: { code?: string; message?: string } };
+  const code = err.code ?? err.cause?.code;
+  return `${err.name}: ${err.message}${code && !err.message.includes(code) ? ` (${code})` : ""}`;
+}
+
+export async function runTest(suite: SuiteName, test: SuiteTest, base: Omit<SuiteContext, "signal">): Promise<TestResult> {
+  const name = `${suite}/${test.name}`;
+  const timeoutMs = typeof test.timeoutMs === "function" ? test.timeoutMs(base.options) : (test.timeoutMs ?? base.options.testTimeoutMs);
+  const controller = new AbortController();
+  const started = performance.now();
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new Failure(`timed out after ${round(timeoutMs / 1000, 1)} s`));
+    }, timeoutMs);
+  });
+  const row = (status: TestResult["status"], extra: Partial<TestResult>): TestResult => ({
+    name,
+    suite,
+    status,
+    duration: round((performance.now() - started) / 1000),
+    ...extra,
+  });
+  try {
+    const outcome = (await Promise.race([test.run({ ...base, signal: controller.signal }), deadline])) ?? {};
+    return row("passed", { ...(outcome.metrics ? { metrics: outcome.metrics } : {}), ...(outcome.notes?.length ? { notes: outcome.notes } : {}) });
+  } catch (e) {
+    if (e instanceof Skip) return row("skipped", { error: e.message });
+    return row("failed", { error: describeError(e), ...(e instanceof Failure && e.metrics ? { metrics: e.metrics } : {}) });
+  } finally {
+    clearTimeout(timer);
+    controller.abort();
+  }
+}
