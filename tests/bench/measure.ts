@@ -27,6 +27,8 @@ export interface BenchResult {
   unit_policy_suites_wall_ms: number;
   local_stack_cold_start_ms: { median: number; boot_to_healthy_median: number; runs: number[] };
   load: LoadResult[];
+  /** Parallel slots of the local server during the load runs (from the launch spec for this machine). */
+  server_slots: number;
   runner_ceiling_rps: number;
 }
 
@@ -73,6 +75,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   o.progress("starting the local stack for the load runs");
   const stack = await startLocalStack({ port: 0 });
   const load: LoadResult[] = [];
+  const slots = stack.launch.parallel;
   try {
     for (const users of o.users) {
       o.progress(`load: ${users} users for ${o.loadDurationS} s`);
@@ -94,6 +97,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     unit_policy_suites_wall_ms: suites,
     local_stack_cold_start_ms: { median: median(starts), boot_to_healthy_median: median(boots), runs: starts },
     load,
+    server_slots: slots,
     runner_ceiling_rps: ceiling.rps,
   };
 }

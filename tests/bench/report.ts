@@ -39,7 +39,9 @@ ${plan.join("\n")}
 
 The tiny model (2 layers, 64-wide, about 5 MB) makes these figures a measure of llama-server's HTTP and scheduling
 overhead, not of inference. They show the harness works and where its ceiling is; a real model's figures come from
-running the load suite against staging.
+running the load suite against staging. The server ran ${b.server_slots} slots (the launch spec for this machine),
+so beyond ${b.server_slots} users requests queue: throughput stays flat and TTFT grows with the queue. The runner
+shares the machine's ${m.cores} cores with the server.
 
 | users | req/s | p50 ms | p95 ms | p99 ms | TTFT p50 ms | TTFT p95 ms | ITL p50 ms | ITL p95 ms | output tok/s | errors |
 |---|---|---|---|---|---|---|---|---|---|---|
