@@ -14,10 +14,10 @@ export interface CliIo {
 
 export type CloudRunner = (o: RunnerOptions, io: CliIo) => Promise<ResultsDocument>;
 
-/** Until the cloud suite exists, --suite cloud is a configuration error. */
-const cloudNotAvailable: CloudRunner = async (o) => errorDocument("cloud", "configuration", `--suite cloud --cloud ${o.cloud} is not available yet: it needs the Automation API runner`);
+/** Loaded on demand: the Automation API and the provider SDKs are only needed by --suite cloud. */
+const realCloud: CloudRunner = async (o, io) => (await import("./cloud")).cloudSmoke(o, io);
 
-export async function suiteCli(argv: string[], io: CliIo, cloud: CloudRunner = cloudNotAvailable): Promise<ExitCode> {
+export async function suiteCli(argv: string[], io: CliIo, cloud: CloudRunner = realCloud): Promise<ExitCode> {
   const json = wantsJson(argv);
   const emit = (doc: ResultsDocument) => (json ? io.stdout(`${JSON.stringify(doc, null, 2)}\n`) : io.stdout(`${renderText(doc)}\n`));
   let o: RunnerOptions;

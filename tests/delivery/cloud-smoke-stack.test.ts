@@ -1,0 +1,110 @@
+/**
+ * What the cloud smoke would bring up, proven offline: its inline program under the mock runtime with the
+ * policy pack, one node of the chosen cloud, the test model in the stack's bucket. Plus the prerequisite
+ * check and the command line's exit 2 on a machine without the CLI or credentials.
+ */
+import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { plan } from "../../infra/plan/plan";
+import { modelKey } from "../../infra/storage/layout";
+import { ensureTestModel } from "../../inference-image/local/test-model";
+import { runScript } from "../helpers/cli";
+import { ROOT } from "../helpers/paths";
+import { resultsValidator } from "../helpers/results-schema";
+import { missingPrerequisites } from "../suites/cloud/preflight";
+import { baseConfig, estimate, type SmokeCloud, smokeConfig, smokeStackName } from "../suites/cloud/smoke-config";
+import type { ResultsDocument } from "../suites/results";
+
+async function planSmoke(cloud: SmokeCloud) {
+  const model = await ensureTestModel();
+  const cfg = smokeConfig(baseConfig(ROOT), cloud, model);
+  const result = await plan({
+    root: ROOT,
+    stack: "staging",
+    load: async () => {
+      vi.resetModules();
+      const { smokeProgram } = await import("../suites/cloud/automation");
+      return smokeProgram(cfg, cloud, model, "k")();
+    },
+  });
+  return { result, model, cfg };
+}
+
+const ofType = (r: { resources: Array<{ type: string }> }, type: string) => r.resources.filter((x) => x.type === type);
+
+describe("the cloud smoke's stack", () => {
+  it("aws: one spot node, the test model uploaded, every policy passes", async () => {
+    const { result, model } = await planSmoke("aws");
+    expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    const [group] = ofType(result, "aws:autoscaling/group:Group") as Array<{ inputs: Record<string, unknown> }>;
+    expect(group?.inputs).toMatchObject({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
+    const upload = ofType(result, "aws:s3/bucketObjectv2:BucketObjectv2")[0] as { inputs: Record<string, unknown> } | undefined;
+    expect(upload?.inputs.key).toBe(modelKey(model.file));
+    expect(ofType(result, "hcloud:index/server:Server")).toEqual([]);
+    expect(ofType(result, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")).toEqual([]);
+  });
+
+  it("gcp: one spot VM in the group, the model in the GCS bucket", async () => {
+    const { result, model } = await planSmoke("gcp");
+    expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    const [autoscaler] = ofType(result, "gcp:compute/regionAutoscaler:RegionAutoscaler") as Array<{ inputs: { autoscalingPolicy?: Record<string, unknown> } }>;
+    expect(autoscaler?.inputs.autoscalingPolicy).toMatchObject({ minReplicas: 1, maxReplicas: 1 });
+    const objects = ofType(result, "gcp:storage/bucketObject:BucketObject") as Array<{ inputs: Record<string, unknown> }>;
+    expect(objects.map((o) => o.inputs.name)).toContain(modelKey(model.file));
+    expect(ofType(result, "aws:autoscaling/group:Group")).toEqual([]);
+  });
+
+  it("hetzner: one server, the AWS pool at zero (its bucket holds the model)", async () => {
+    const { result } = await planSmoke("hetzner");
+    expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
+    expect(ofType(result, "hcloud:index/server:Server")).toHaveLength(1);
+    const [group] = ofType(result, "aws:autoscaling/group:Group") as Array<{ inputs: Record<string, unknown> }>;
+    expect(group?.inputs).toMatchObject({ minSize: 0, maxSize: 0 });
+  });
+
+  it("estimates cost from the catalog and names stacks uniquely and validly", async () => {
+    const model = await ensureTestModel();
+    const e = estimate(smokeConfig(baseConfig(ROOT), "aws", model), "aws", 60);
+    expect(e.node).toBe("aws m7a.large (spot)");
+    expect(e.hourlyUsd).toBeCloseTo(0.0452 + 0.027, 4);
+    expect(e.maxCostUsd).toBe(0.08);
+    expect(smokeStackName("gcp", new Date("2026-11-21T17:50:02.123Z"), "k3f9")).toBe("smoke-gcp-20261121t175002-k3f9");
+  });
+});
+
+describe("cloud smoke prerequisites", () => {
+  const binDir = mkdtempSync(path.join(tmpdir(), "hi-bin-"));
+  mkdirSync(binDir, { recursive: true });
+  writeFileSync(path.join(binDir, "pulumi"), "#!/bin/sh\n");
+  chmodSync(path.join(binDir, "pulumi"), 0o755);
+  const home = mkdtempSync(path.join(tmpdir(), "hi-home-"));
+
+  it("names the CLI, the backend and the cloud's credentials when none is there", () => {
+    const m = missingPrerequisites("aws", { PATH: "/nonexistent" }, home);
+    expect(m).toHaveLength(3);
+    expect(m[0]).toMatch(/Pulumi CLI/);
+    expect(m[1]).toMatch(/PULUMI_ACCESS_TOKEN/);
+    expect(m[2]).toMatch(/AWS credentials/);
+  });
+
+  it("accepts a complete environment for each cloud, and asks each cloud for its own credentials", () => {
+    const base = { PATH: binDir, PULUMI_ACCESS_TOKEN: "t" };
+    expect(missingPrerequisites("aws", { ...base, AWS_ACCESS_KEY_ID: "a" }, home)).toEqual([]);
+    expect(missingPrerequisites("gcp", { ...base, AWS_ACCESS_KEY_ID: "a" }, home)).toEqual([expect.stringMatching(/GCP credentials/)]);
+    expect(missingPrerequisites("gcp", { ...base, GOOGLE_APPLICATION_CREDENTIALS: "/k.json" }, home)).toEqual([]);
+    expect(missingPrerequisites("hetzner", { ...base, AWS_PROFILE: "p" }, home)).toEqual([expect.stringMatching(/HCLOUD_TOKEN/)]);
+    expect(missingPrerequisites("aws", { PATH: binDir, PULUMI_BACKEND_URL: "s3://state", AWS_PROFILE: "p" }, home)).toEqual([expect.stringMatching(/PULUMI_CONFIG_PASSPHRASE/)]);
+  });
+
+  it("the command exits 2 with a JSON document on a machine without the Pulumi CLI", async () => {
+    const env = { PATH: `${path.dirname(process.execPath)}:/usr/bin:/bin`, PULUMI_ACCESS_TOKEN: "", PULUMI_BACKEND_URL: "", AWS_ACCESS_KEY_ID: "", AWS_PROFILE: "" };
+    const r = await runScript("suite.ts", ["--suite", "cloud", "--cloud", "aws", "--output", "json"], env);
+    expect(r.code).toBe(2);
+    const doc = JSON.parse(r.stdout) as ResultsDocument;
+    expect(resultsValidator()(doc)).toEqual([]);
+    expect(doc.error?.message).toMatch(/missing: the Pulumi CLI: `pulumi` is not on PATH/);
+    expect(r.stderr).toMatch(/time budget 25 min, estimated cost at most \$\d+\.\d\d/);
+  });
+});

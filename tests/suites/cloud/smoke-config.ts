@@ -1,0 +1,65 @@
+/**
+ * What the cloud smoke brings up: the staging stack's settings cut down to one node of the chosen cloud
+ * (a spot node for AWS and GCP), serving the generated test model from the stack's own ephemeral bucket.
+ */
+import { getInstanceType, hourlyUsd, SERVICE_PRICES, toUsd } from "../../../infra/catalog";
+import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../../infra/config";
+import { smallestType } from "../../../infra/fleet";
+import { readStackFile } from "../../../infra/plan/stack-file";
+import type { TestModel } from "../../../inference-image/local/test-model";
+import { DEFAULT_TINY_MODEL } from "../../../inference-image/local/tiny-model";
+
+/** K and V, f16, for every layer: what one token of context costs the tiny model. */
+const TINY_KV_BYTES_PER_TOKEN = 2 * 2 * DEFAULT_TINY_MODEL.nLayer * DEFAULT_TINY_MODEL.nEmbd;
+
+export type SmokeCloud = "aws" | "gcp" | "hetzner";
+
+/** The stack config a smoke starts from (its admin CIDRs, regions, projects, labels, image). */
+export function baseConfig(root: string, stack = "staging"): StackConfig {
+  const file = readStackFile(root, stack);
+  const raw: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(file.config)) {
+    if (!key.startsWith(`${CONFIG_NAMESPACE}:`) || file.secretKeys.includes(key)) continue;
+    const short = key.slice(CONFIG_NAMESPACE.length + 1);
+    try {
+      raw[short] = JSON.parse(value);
+    } catch {
+      raw[short] = value;
+    }
+  }
+  return parseStackConfig(raw);
+}
+
+export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestModel): StackConfig {
+  return parseStackConfig({
+    ...base,
+    model: { name: model.name, file: model.file, sha256: model.sha256, sizeBytes: model.sizeBytes, kvBytesPerToken: TINY_KV_BYTES_PER_TOKEN },
+    // Hetzner nodes read the model from S3, so the Hetzner smoke keeps AWS for its bucket with the pool at zero.
+    aws: { ...base.aws, enabled: cloud === "aws" || cloud === "hetzner", minSize: cloud === "aws" ? 1 : 0, maxSize: cloud === "aws" ? 1 : 0, desiredCapacity: cloud === "aws" ? 1 : 0 },
+    gcp: { ...base.gcp, enabled: cloud === "gcp", minReplicas: cloud === "gcp" ? 1 : 0, maxReplicas: cloud === "gcp" ? 1 : 0 },
+    hetzner: { ...base.hetzner, enabled: cloud === "hetzner", count: cloud === "hetzner" ? 1 : 0, serverType: "cx22", modelSource: "aws", dedicatedHosts: [] },
+    storage: { ...base.storage, protect: false },
+  });
+}
+
+export interface SmokeEstimate {
+  node: string;
+  hourlyUsd: number;
+  budgetMinutes: number;
+  /** Node and load balancer for the whole budget, rounded up to a cent. */
+  maxCostUsd: number;
+}
+
+export function estimate(cfg: StackConfig, cloud: SmokeCloud, budgetMinutes: number): SmokeEstimate {
+  const node =
+    cloud === "aws" ? smallestType("aws", cfg.aws.instanceTypes) : cloud === "gcp" ? getInstanceType("gcp", cfg.gcp.machineType) : getInstanceType("hetzner", cfg.hetzner.serverType);
+  const lb = cloud === "aws" ? SERVICE_PRICES["aws/nlb"] : cloud === "gcp" ? SERVICE_PRICES["gcp/forwarding-rule"] : SERVICE_PRICES["hcloud/lb11"];
+  const hourly = hourlyUsd(node, cloud === "hetzner" ? "on-demand" : "spot") + (lb ? toUsd(lb.hourly, lb.currency) : 0);
+  return { node: `${cloud} ${node.name}${cloud === "hetzner" ? "" : " (spot)"}`, hourlyUsd: hourly, budgetMinutes, maxCostUsd: Math.ceil(hourly * (budgetMinutes / 60) * 100) / 100 };
+}
+
+/** A unique, sortable, valid stack name: smoke-aws-20261121t175002-k3f9. */
+export function smokeStackName(cloud: SmokeCloud, now: Date, random: string): string {
+  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").toLowerCase();
+  return `smoke-${cloud}-${stamp}-${random}`;
+}
