@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { plan } from "../../infra/plan/plan";
+import { plan, type PlanResource, type PlanResult } from "../../infra/plan/plan";
 import { modelKey } from "../../infra/storage/layout";
 import { ensureTestModel } from "../../inference-image/local/test-model";
 import { runScript } from "../helpers/cli";
@@ -32,15 +32,15 @@ async function planSmoke(cloud: SmokeCloud) {
   return { result, model, cfg };
 }
 
-const ofType = (r: { resources: Array<{ type: string }> }, type: string) => r.resources.filter((x) => x.type === type);
+const ofType = (r: PlanResult, type: string): PlanResource[] => r.resources.filter((x) => x.type === type);
 
 describe("the cloud smoke's stack", () => {
   it("aws: one spot node, the test model uploaded, every policy passes", async () => {
     const { result, model } = await planSmoke("aws");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    const [group] = ofType(result, "aws:autoscaling/group:Group") as Array<{ inputs: Record<string, unknown> }>;
+    const [group] = ofType(result, "aws:autoscaling/group:Group");
     expect(group?.inputs).toMatchObject({ minSize: 1, maxSize: 1, desiredCapacity: 1 });
-    const upload = ofType(result, "aws:s3/bucketObjectv2:BucketObjectv2")[0] as { inputs: Record<string, unknown> } | undefined;
+    const upload = ofType(result, "aws:s3/bucketObjectv2:BucketObjectv2")[0];
     expect(upload?.inputs.key).toBe(modelKey(model.file));
     expect(ofType(result, "hcloud:index/server:Server")).toEqual([]);
     expect(ofType(result, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")).toEqual([]);
@@ -49,9 +49,9 @@ describe("the cloud smoke's stack", () => {
   it("gcp: one spot VM in the group, the model in the GCS bucket", async () => {
     const { result, model } = await planSmoke("gcp");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    const [autoscaler] = ofType(result, "gcp:compute/regionAutoscaler:RegionAutoscaler") as Array<{ inputs: { autoscalingPolicy?: Record<string, unknown> } }>;
+    const [autoscaler] = ofType(result, "gcp:compute/regionAutoscaler:RegionAutoscaler");
     expect(autoscaler?.inputs.autoscalingPolicy).toMatchObject({ minReplicas: 1, maxReplicas: 1 });
-    const objects = ofType(result, "gcp:storage/bucketObject:BucketObject") as Array<{ inputs: Record<string, unknown> }>;
+    const objects = ofType(result, "gcp:storage/bucketObject:BucketObject");
     expect(objects.map((o) => o.inputs.name)).toContain(modelKey(model.file));
     expect(ofType(result, "aws:autoscaling/group:Group")).toEqual([]);
   });
@@ -60,7 +60,7 @@ describe("the cloud smoke's stack", () => {
     const { result } = await planSmoke("hetzner");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
     expect(ofType(result, "hcloud:index/server:Server")).toHaveLength(1);
-    const [group] = ofType(result, "aws:autoscaling/group:Group") as Array<{ inputs: Record<string, unknown> }>;
+    const [group] = ofType(result, "aws:autoscaling/group:Group");
     expect(group?.inputs).toMatchObject({ minSize: 0, maxSize: 0 });
   });
 
