@@ -6,6 +6,9 @@ import { ensureLlamaServer } from "../inference-image/local/llama-build";
 import { ensureTestModel } from "../inference-image/local/test-model";
 
 export default async function setup(): Promise<void> {
+  // HI_PREBUILD=0 skips this for runs that never start llama-server (the policy workflow). Suites that need it
+  // still get it, each building on demand; the build is safe to race (atomic rename) but wasteful.
+  if (process.env.HI_PREBUILD === "0") return;
   let last = -1;
   const started = Date.now();
   const { binary, built } = await ensureLlamaServer((p) => {
