@@ -71,6 +71,15 @@ export function expect(condition: unknown, message: string, metrics?: Outcome["m
   if (!condition) throw new Failure(message, metrics);
 }
 
+/** Races a promise against a deadline; on expiry rejects with what `onTimeout` returns (after it has run). */
+export function withDeadline<T>(p: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(onTimeout()), ms);
+  });
+  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
+}
+
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;
 
 function describeError(e: unknown): string {
@@ -85,13 +94,6 @@ export async function runTest(suite: SuiteName, test: SuiteTest, base: Omit<Suit
   const timeoutMs = typeof test.timeoutMs === "function" ? test.timeoutMs(base.options) : (test.timeoutMs ?? base.options.testTimeoutMs);
   const controller = new AbortController();
   const started = performance.now();
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort();
-      reject(new Failure(`timed out after ${round(timeoutMs / 1000, 1)} s`));
-    }, timeoutMs);
-  });
   const row = (status: TestResult["status"], extra: Partial<TestResult>): TestResult => ({
     name,
     suite,
@@ -100,13 +102,16 @@ export async function runTest(suite: SuiteName, test: SuiteTest, base: Omit<Suit
     ...extra,
   });
   try {
-    const outcome = (await Promise.race([test.run({ ...base, signal: controller.signal }), deadline])) ?? {};
+    const outcome =
+      (await withDeadline(test.run({ ...base, signal: controller.signal }), timeoutMs, () => {
+        controller.abort();
+        return new Failure(`timed out after ${round(timeoutMs / 1000, 1)} s`);
+      })) ?? {};
     return row("passed", { ...(outcome.metrics ? { metrics: outcome.metrics } : {}), ...(outcome.notes?.length ? { notes: outcome.notes } : {}) });
   } catch (e) {
     if (e instanceof Skip) return row("skipped", { error: e.message });
     return row("failed", { error: describeError(e), ...(e instanceof Failure && e.metrics ? { metrics: e.metrics } : {}) });
   } finally {
-    clearTimeout(timer);
     controller.abort();
   }
 }

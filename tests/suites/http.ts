@@ -89,12 +89,13 @@ export class Http {
 
   private async send(method: "GET" | "POST", path: string, body: string | undefined, o: RequestOptions): Promise<HttpResponse> {
     const started = performance.now();
+    const signal = this.signal(o);
     const res = await this.dispatch(this.url(path), {
       method,
       dispatcher: this.agent,
       headers: this.headers(o, body !== undefined),
       ...(body !== undefined ? { body } : {}),
-      ...(this.signal(o) ? { signal: this.signal(o) } : {}),
+      ...(signal ? { signal } : {}),
     });
     const text = await res.body.text();
     let json: unknown;

@@ -14,13 +14,15 @@ const num = (flag: string, min: number, max: number, int = false) =>
     .number({ error: `--${flag} must be a number` })
     .refine((n) => Number.isFinite(n) && n >= min && n <= max && (!int || Number.isInteger(n)), { message: `--${flag} must be ${int ? "an integer" : "a number"} from ${min} to ${max}` });
 
+/** An http(s) URL without trailing slashes: the endpoint every entry point takes. */
+export const baseUrlSchema = z
+  .url({ protocol: /^https?$/, error: "--base-url must be an http:// or https:// URL" })
+  .transform((u) => u.replace(/\/+$/, ""));
+
 const schema = z
   .object({
     suite: z.enum(SUITE_CHOICES, { error: `--suite must be one of ${SUITE_CHOICES.join(", ")}` }).default("all"),
-    "base-url": z
-      .url({ protocol: /^https?$/, error: "--base-url must be an http:// or https:// URL" })
-      .transform((u) => u.replace(/\/+$/, ""))
-      .optional(),
+    "base-url": baseUrlSchema.optional(),
     output: z.enum(["json", "text"], { error: "--output must be json or text" }).default("text"),
     duration: num("duration", 1, 3600).default(10),
     concurrency: num("concurrency", 1, 256, true).default(4),

@@ -26,7 +26,7 @@ export function suitesFor(suite: RunnerOptions["suite"]): SuiteName[] {
   return [suite];
 }
 
-function summarize(tests: TestResult[], startedMs: number): ResultsDocument["summary"] {
+export function summarize(tests: TestResult[], startedMs: number): ResultsDocument["summary"] {
   return {
     total: tests.length,
     passed: tests.filter((t) => t.status === "passed").length,

@@ -6,10 +6,11 @@
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { HealthTimeout, waitHealthy } from "../../inference-image/local/health";
+import { baseUrlSchema } from "./options";
 import { EXIT, type ExitCode } from "./results";
 
 const schema = z.object({
-  "base-url": z.url({ protocol: /^https?$/, error: "--base-url must be an http:// or https:// URL" }),
+  "base-url": baseUrlSchema,
   timeout: z.coerce.number().refine((n) => Number.isFinite(n) && n > 0 && n <= 3600, { message: "--timeout must be seconds from 1 to 3600" }).default(120),
 });
 

@@ -4,9 +4,10 @@
  * (destroy, then remove the stack), even after a failure, a blown time budget or Ctrl-C.
  */
 import { waitHealthy } from "../../../inference-image/local/health";
+import { withDeadline } from "../framework";
 import { Http } from "../http";
 import { EXIT, type ResultsDocument, type TestResult } from "../results";
-import { errorDocument } from "../run";
+import { errorDocument, summarize } from "../run";
 import type { SmokeCloud, SmokeEstimate } from "./smoke-config";
 
 export interface SmokeStack {
@@ -48,14 +49,6 @@ export interface SmokeIo {
 }
 
 class Interrupted extends Error {}
-
-function withDeadline<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-  });
-  return Promise.race([p, deadline]).finally(() => clearTimeout(timer));
-}
 
 export async function runCloudSmoke(o: SmokeOptions, deps: SmokeDeps, io: SmokeIo): Promise<ResultsDocument> {
   const startedAt = new Date();
@@ -133,7 +126,7 @@ export async function runCloudSmoke(o: SmokeOptions, deps: SmokeDeps, io: SmokeI
         failedStep = undefined;
         await step(
           "teardown",
-          () => withDeadline((async () => { await keep.destroy({ onOutput }); await keep.remove(); })(), o.teardownTimeoutMs, "destroy and stack removal"),
+          () => withDeadline((async () => { await keep.destroy({ onOutput }); await keep.remove(); })(), o.teardownTimeoutMs, () => new Error(`destroy and stack removal did not finish within ${Math.round(o.teardownTimeoutMs / 1000)} s`)),
           false,
         );
         if (tests[tests.length - 1]?.status === "failed") io.log(`cloud smoke: TEARDOWN FAILED; resources may still be running. Remove them with:\n  ${o.removeHint}`);
@@ -146,7 +139,7 @@ export async function runCloudSmoke(o: SmokeOptions, deps: SmokeDeps, io: SmokeI
     suite: "cloud",
     started_at: startedAt.toISOString(),
     exit_code: failed > 0 || interrupted ? EXIT.failed : EXIT.passed,
-    summary: { total: tests.length, passed: tests.filter((t) => t.status === "passed").length, failed, skipped: tests.filter((t) => t.status === "skipped").length, duration_seconds: Math.round((performance.now() - started) / 10) / 100 },
+    summary: summarize(tests, started),
     tests,
   };
 }

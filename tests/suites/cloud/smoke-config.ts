@@ -3,9 +3,10 @@
  * (a spot node for AWS and GCP), serving the generated test model from the stack's own ephemeral bucket.
  */
 import { getInstanceType, hourlyUsd, SERVICE_PRICES, toUsd } from "../../../infra/catalog";
-import { CONFIG_NAMESPACE, parseStackConfig, type StackConfig } from "../../../infra/config";
+import { parseStackConfig, type StackConfig } from "../../../infra/config";
 import { smallestType } from "../../../infra/fleet";
 import { readStackFile } from "../../../infra/plan/stack-file";
+import { rawConfig } from "../../../infra/stack-config";
 import type { TestModel } from "../../../inference-image/local/test-model";
 import { DEFAULT_TINY_MODEL } from "../../../inference-image/local/tiny-model";
 
@@ -14,20 +15,9 @@ const TINY_KV_BYTES_PER_TOKEN = 2 * 2 * DEFAULT_TINY_MODEL.nLayer * DEFAULT_TINY
 
 export type SmokeCloud = "aws" | "gcp" | "hetzner";
 
-/** The stack config a smoke starts from (its admin CIDRs, regions, projects, labels, image). */
+/** The stack config a smoke starts from (its admin CIDRs, regions, projects, labels, image), decoded as the program does. */
 export function baseConfig(root: string, stack = "staging"): StackConfig {
-  const file = readStackFile(root, stack);
-  const raw: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(file.config)) {
-    if (!key.startsWith(`${CONFIG_NAMESPACE}:`) || file.secretKeys.includes(key)) continue;
-    const short = key.slice(CONFIG_NAMESPACE.length + 1);
-    try {
-      raw[short] = JSON.parse(value);
-    } catch {
-      raw[short] = value;
-    }
-  }
-  return parseStackConfig(raw);
+  return parseStackConfig(rawConfig(readStackFile(root, stack).config));
 }
 
 export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestModel): StackConfig {
