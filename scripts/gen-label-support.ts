@@ -1,7 +1,7 @@
 // Regenerates policies/generated/label-support.json from the installed provider SDKs.
 import { writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { readLabelSupport } from "../infra/plan/label-support";
+import { readLabelSupport } from "../plan/label-support";
 
 const root = path.resolve(__dirname, "..");
 const support = readLabelSupport(path.join(root, "node_modules"));

@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { plan, type PlanResource, type PlanResult } from "../../infra/plan/plan";
+import { plan, type PlanResource, type PlanResult } from "../../plan/plan";
 import { modelKey } from "../../infra/storage/layout";
 import { ensureTestModel } from "../../inference-image/local/test-model";
 import { runScript } from "../helpers/cli";

@@ -1,7 +1,7 @@
 import { vi } from "vitest";
 import { CONFIG_NAMESPACE } from "../../infra/config";
-import { type CapturedResource, startMockRuntime } from "../../infra/plan/mock-runtime";
-import { readStackFile } from "../../infra/plan/stack-file";
+import { type CapturedResource, startMockRuntime } from "../../plan/mock-runtime";
+import { readStackFile } from "../../plan/stack-file";
 import { ROOT } from "./paths";
 
 

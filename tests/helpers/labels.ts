@@ -1,4 +1,4 @@
-import type { CapturedResource } from "../../infra/plan/mock-runtime";
+import type { CapturedResource } from "../../plan/mock-runtime";
 import { labelInput, labelsOf } from "../../policies/lib/labels";
 
 /** The resources whose type takes labels or tags, with the input that holds them (read the way the policy reads them). */

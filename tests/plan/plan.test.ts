@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
-import { planCli } from "../../infra/plan/cli";
-import { plan, REDACTED, type PlanResult } from "../../infra/plan/plan";
+import { planCli } from "../../plan/cli";
+import { plan, REDACTED, type PlanResult } from "../../plan/plan";
 import { allPolicies } from "../../policies/all";
 import { ROOT } from "../helpers/paths";
 

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { readLabelSupport } from "../../infra/plan/label-support";
+import { readLabelSupport } from "../../plan/label-support";
 import { allPolicies } from "../../policies/all";
 import { renderPolicyDocs } from "../../policies/lib/docs";
 import { isStackPolicy } from "../../policies/lib/policy";

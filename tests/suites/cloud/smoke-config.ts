@@ -5,7 +5,7 @@
 import { getInstanceType, hourlyUsd, SERVICE_PRICES, toUsd } from "../../../infra/catalog";
 import { parseStackConfig, type StackConfig } from "../../../infra/config";
 import { smallestType } from "../../../infra/fleet";
-import { readStackFile } from "../../../infra/plan/stack-file";
+import { readStackFile } from "../../../plan/stack-file";
 import { rawConfig } from "../../../infra/stack-config";
 import type { TestModel } from "../../../inference-image/local/test-model";
 import { DEFAULT_TINY_MODEL } from "../../../inference-image/local/tiny-model";

@@ -1,6 +1,6 @@
 /** Renders an offline plan for people: resources by component, the cost estimate, the policy verdicts. */
 import Table from "cli-table3";
-import { HOURS_PER_MONTH } from "../catalog";
+import { HOURS_PER_MONTH } from "../infra/catalog";
 import type { PlanResult } from "./plan";
 
 const usd = (n: number) => `$${n.toFixed(n < 10 ? 3 : 2)}`;

@@ -4,17 +4,17 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { allPolicies } from "../../policies/all";
-import { type CostEstimate, type CostResource, estimateCost } from "../../policies/lib/cost";
-import { type PackConfig, runPolicies, type Verdict } from "../../policies/lib/runner";
-import { CONFIG_NAMESPACE, ConfigError } from "../config";
-import { readStackConfig } from "../stack-config";
+import { allPolicies } from "../policies/all";
+import { type CostEstimate, type CostResource, estimateCost } from "../policies/lib/cost";
+import { type PackConfig, runPolicies, type Verdict } from "../policies/lib/runner";
+import { CONFIG_NAMESPACE, ConfigError } from "../infra/config";
+import { readStackConfig } from "../infra/stack-config";
 import * as pulumi from "@pulumi/pulumi";
 import { type CapturedResource, ROOT_STACK_TYPE, startMockRuntime } from "./mock-runtime";
 import { readStackFile } from "./stack-file";
 
 export const REDACTED = "[secret]";
-const PROGRAM = path.resolve(__dirname, "..", "index.ts");
+const PROGRAM = path.resolve(__dirname, "..", "infra", "index.ts");
 
 export interface PlanResource {
   type: string;
