@@ -24,6 +24,8 @@ export interface InstanceType {
   onDemandHourly: number;
   /** Typical spot price; undefined where the cloud has no spot market (Hetzner). */
   spotHourly?: number;
+  /** Locations that sell the type, where the source says; undefined when every location of the cloud does or it is unknown. */
+  locations?: string[];
   price: PriceSource;
 }
 
@@ -38,21 +40,61 @@ export const FX_TO_USD: Record<Currency, number> & PriceSource = {
 /** Hours in an average month (730 = 8760 / 12), the convention the clouds' calculators use. */
 export const HOURS_PER_MONTH = 730;
 
-const HCLOUD: PriceSource = { source: "hetzner.com/cloud price list, Germany/Finland, excl. VAT, incl. primary IPv4", asOf: "2026-11-02" };
+/**
+ * Hetzner Cloud, read 2026-12-03. Monthly prices in EUR excl. VAT, Germany/Finland, with the primary IPv4
+ * (hetzner.com/cloud as read in September 2026 after the April and June 2026 price changes; the site API's figures
+ * include the IPv4, the price-adjustment table's do not, and differ by exactly the EUR 0.50 IPv4 price). Hetzner
+ * bills hourly up to that monthly cap, so the hourly figure here is the cap / 730 h: what an always-on node costs.
+ * Check live prices with GET /v1/pricing before a budget decision.
+ */
+const HCLOUD: PriceSource = { source: "hetzner.com/cloud (website price API), EU, excl. VAT, incl. primary IPv4; monthly cap / 730 h", asOf: "2026-09-04" };
+const HCLOUD_PLUS_IPV4: PriceSource = { source: "docs.hetzner.com price-adjustment table (excl. IPv4) + EUR 0.50 primary IPv4 (docs.hetzner.com/cloud/servers/primary-ips/overview); monthly cap / 730 h", asOf: "2026-09-08" };
+const perHour = (monthlyEur: number) => Math.round((monthlyEur / 730) * 10000) / 10000;
+/** Where the Regular Performance (CPX Gen 2) types are sold: the EU locations (hetzner.com/cloud/regular-performance). */
+const EU = ["fsn1", "nbg1", "hel1"];
+
+/** Network zones and their locations (docs.hetzner.com/cloud/networks/faq, "Network zone | Locations"). */
+export const HCLOUD_LOCATIONS_BY_ZONE: Record<string, string[]> = {
+  "eu-central": ["fsn1", "nbg1", "hel1"],
+  "us-east": ["ash"],
+  "us-west": ["hil"],
+  "ap-southeast": ["sin"],
+};
+
+/**
+ * Hetzner Cloud types that can no longer be ordered. CX Gen 2 and CPX Gen 1 were deprecated on 2025-10-16 and
+ * removed from the API at the end of 2025 (API locations[].deprecation.unavailable_after 2025-12-31T23:59:59Z;
+ * hetznercloud/packer-plugin-hcloud PR #317). Kept here so a stack that still names one gets a clear message.
+ */
+export const RETIRED_HCLOUD_TYPES: Record<string, { since: string; why: string; successor: string }> = {
+  cx22: { since: "2025-12-31", why: "CX Gen 2 removed from the Hetzner Cloud API", successor: "cpx22" },
+  cx32: { since: "2025-12-31", why: "CX Gen 2 removed from the Hetzner Cloud API", successor: "cpx32" },
+  cx42: { since: "2025-12-31", why: "CX Gen 2 removed from the Hetzner Cloud API", successor: "cpx42" },
+  cx52: { since: "2025-12-31", why: "CX Gen 2 removed from the Hetzner Cloud API", successor: "cpx62" },
+  cpx11: { since: "2025-12-31", why: "CPX Gen 1 removed from the Hetzner Cloud API in the EU", successor: "cpx12" },
+  cpx21: { since: "2025-12-31", why: "CPX Gen 1 removed from the Hetzner Cloud API in the EU", successor: "cpx22" },
+  cpx31: { since: "2025-12-31", why: "CPX Gen 1 removed from the Hetzner Cloud API in the EU", successor: "cpx32" },
+  cpx41: { since: "2025-12-31", why: "CPX Gen 1 removed from the Hetzner Cloud API in the EU", successor: "cpx42" },
+  cpx51: { since: "2025-12-31", why: "CPX Gen 1 removed from the Hetzner Cloud API in the EU", successor: "cpx52" },
+};
 const AWS_OD: PriceSource = { source: "AWS EC2 on-demand price list, eu-central-1, Linux; spot: 30-day median from spot price history", asOf: "2026-11-02" };
 const GCP_OD: PriceSource = { source: "GCP Compute Engine price list, europe-west4; spot: published spot price", asOf: "2026-11-02" };
 
 const entries: InstanceType[] = [
-  // Hetzner Cloud (shared vCPU: cx, cpx; dedicated vCPU: ccx). No spot market.
-  { cloud: "hetzner", name: "cx22", vcpu: 2, memoryGiB: 4, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0071, price: HCLOUD },
-  { cloud: "hetzner", name: "cx32", vcpu: 4, memoryGiB: 8, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0119, price: HCLOUD },
-  { cloud: "hetzner", name: "cx42", vcpu: 8, memoryGiB: 16, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0289, price: HCLOUD },
-  { cloud: "hetzner", name: "cx52", vcpu: 16, memoryGiB: 32, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0554, price: HCLOUD },
-  { cloud: "hetzner", name: "cpx31", vcpu: 4, memoryGiB: 8, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0244, price: HCLOUD },
-  { cloud: "hetzner", name: "cpx41", vcpu: 8, memoryGiB: 16, dedicatedCpu: false, currency: "EUR", onDemandHourly: 0.0453, price: HCLOUD },
-  { cloud: "hetzner", name: "ccx23", vcpu: 4, memoryGiB: 16, dedicatedCpu: true, currency: "EUR", onDemandHourly: 0.0424, price: HCLOUD },
-  { cloud: "hetzner", name: "ccx33", vcpu: 8, memoryGiB: 32, dedicatedCpu: true, currency: "EUR", onDemandHourly: 0.0832, price: HCLOUD },
-  { cloud: "hetzner", name: "ccx43", vcpu: 16, memoryGiB: 64, dedicatedCpu: true, currency: "EUR", onDemandHourly: 0.1655, price: HCLOUD },
+  // Hetzner Cloud, orderable types (Regular Performance cpx: shared AMD vCPU; General Purpose ccx: dedicated vCPU). No
+  // spot market. Cost-Optimized cx23-cx53 and Arm cax are left out: hetzner.com listed every one as "not available"
+  // in September 2026. ccx63 is left out: no price was found.
+  { cloud: "hetzner", name: "cpx12", vcpu: 1, memoryGiB: 2, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(11.99), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "cpx22", vcpu: 2, memoryGiB: 4, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(19.99), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "cpx32", vcpu: 4, memoryGiB: 8, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(35.99), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "cpx42", vcpu: 8, memoryGiB: 16, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(69.99), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "cpx52", vcpu: 12, memoryGiB: 24, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(100.99), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "cpx62", vcpu: 16, memoryGiB: 32, dedicatedCpu: false, currency: "EUR", onDemandHourly: perHour(130.49), locations: EU, price: HCLOUD },
+  { cloud: "hetzner", name: "ccx13", vcpu: 2, memoryGiB: 8, dedicatedCpu: true, currency: "EUR", onDemandHourly: perHour(43.49), price: HCLOUD },
+  { cloud: "hetzner", name: "ccx23", vcpu: 4, memoryGiB: 16, dedicatedCpu: true, currency: "EUR", onDemandHourly: perHour(85.99 + 0.5), price: HCLOUD_PLUS_IPV4 },
+  { cloud: "hetzner", name: "ccx33", vcpu: 8, memoryGiB: 32, dedicatedCpu: true, currency: "EUR", onDemandHourly: perHour(138.49 + 0.5), price: HCLOUD_PLUS_IPV4 },
+  { cloud: "hetzner", name: "ccx43", vcpu: 16, memoryGiB: 64, dedicatedCpu: true, currency: "EUR", onDemandHourly: perHour(275.99 + 0.5), price: HCLOUD_PLUS_IPV4 },
+  { cloud: "hetzner", name: "ccx53", vcpu: 32, memoryGiB: 128, dedicatedCpu: true, currency: "EUR", onDemandHourly: perHour(533.49 + 0.5), price: HCLOUD_PLUS_IPV4 },
   // Hetzner dedicated (Robot) servers: monthly rent expressed per hour; managed over SSH, not by the cloud API.
   { cloud: "hetzner", name: "ax42", vcpu: 16, memoryGiB: 64, dedicatedCpu: true, currency: "EUR", onDemandHourly: 0.0630, price: { source: "hetzner.com/dedicated-rootserver AX42, monthly rent / 730", asOf: "2026-11-02" } },
   // AWS
@@ -78,6 +120,11 @@ export const catalog: readonly InstanceType[] = entries;
 
 export function instanceTypesFor(cloud: Cloud): string[] {
   return entries.filter((e) => e.cloud === cloud).map((e) => e.name);
+}
+
+/** Hetzner Cloud server types that can be ordered (the Robot dedicated types are not cloud server types). */
+export function orderableHcloudTypes(): string[] {
+  return entries.filter((e) => e.cloud === "hetzner" && !e.name.startsWith("ax")).map((e) => e.name);
 }
 
 export function findInstanceType(cloud: Cloud, name: string): InstanceType | undefined {
@@ -114,9 +161,11 @@ export interface ServicePrice extends PriceSource {
 }
 
 export const SERVICE_PRICES: Record<string, ServicePrice> = {
-  "hcloud/lb11": { currency: "EUR", hourly: 0.0088, source: "hetzner.com/cloud load balancer LB11", asOf: "2026-11-02" },
-  "hcloud/lb21": { currency: "EUR", hourly: 0.0272, source: "hetzner.com/cloud load balancer LB21", asOf: "2026-11-02" },
-  "hcloud/lb31": { currency: "EUR", hourly: 0.0536, source: "hetzner.com/cloud load balancer LB31", asOf: "2026-11-02" },
+  // lb11 and lb21: the API's hourly prices as hetznercloud/hcloud-python's fixtures recorded them (2026-07-20). No later
+  // LB31 price was found, so its 2026-11-02 reading stays, marked as not re-read.
+  "hcloud/lb11": { currency: "EUR", hourly: 0.0120, source: "Hetzner API load_balancer_types lb11 price_hourly net (hcloud-python fixture; EUR 7.49/month)", asOf: "2026-07-20" },
+  "hcloud/lb21": { currency: "EUR", hourly: 0.0344, source: "Hetzner API load_balancer_types lb21 price_hourly net (hcloud-python fixture; EUR 21.49/month)", asOf: "2026-07-20" },
+  "hcloud/lb31": { currency: "EUR", hourly: 0.0536, source: "hetzner.com/cloud load balancer LB31 (not re-read after the 2026 price changes)", asOf: "2026-11-02" },
   "aws/nlb": { currency: "USD", hourly: 0.0270, source: "AWS ELB price list, eu-central-1, NLB hour (LCUs extra)", asOf: "2026-11-02" },
   "aws/nat-gateway": { currency: "USD", hourly: 0.0520, source: "AWS VPC price list, eu-central-1, NAT gateway hour (data extra)", asOf: "2026-11-02" },
   "gcp/forwarding-rule": { currency: "USD", hourly: 0.0250, source: "GCP Cloud Load Balancing, first 5 forwarding rules", asOf: "2026-11-02" },

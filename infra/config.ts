@@ -3,7 +3,7 @@
  * Every invalid value is rejected before any resource is registered, with the key, the value and what is allowed.
  */
 import { z } from "zod";
-import { findInstanceType, instanceTypesFor, type Cloud } from "./catalog";
+import { findInstanceType, HCLOUD_LOCATIONS_BY_ZONE, instanceTypesFor, RETIRED_HCLOUD_TYPES, type Cloud } from "./catalog";
 import { parseCidr } from "./cidr";
 import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
 
@@ -42,7 +42,16 @@ function instanceTypeOf(cloud: Cloud, opts: { dedicated?: boolean } = {}) {
     const isRobot = n.startsWith("ax");
     return opts.dedicated ? isRobot : !isRobot;
   });
-  return z.string().refine((v) => names.includes(v), { message: `unknown ${cloud} instance type; allowed: ${names.join(", ")}` });
+  return z.string().superRefine((v, ctx) => {
+    if (names.includes(v)) return;
+    const retired = cloud === "hetzner" ? RETIRED_HCLOUD_TYPES[v] : undefined;
+    ctx.addIssue({
+      code: "custom",
+      message: retired
+        ? `can no longer be ordered (${retired.why} on ${retired.since}); the nearest orderable type is ${retired.successor}; allowed: ${names.join(", ")}`
+        : `unknown ${cloud} instance type; allowed: ${names.join(", ")}`,
+    });
+  });
 }
 
 const count = (max: number) => z.number().int().min(0).max(max);
@@ -60,10 +69,13 @@ const inferenceSchema = z.strictObject({
   port: z.number().int().min(1024).max(65535).default(8080),
   ctxPerSlot: z.number().int().min(256).max(131072).default(4096),
   parallel: z.number().int().min(1).max(64).optional(),
+  /**
+   * The node image, pinned by the digest the image workflow (.github/workflows/image.yml) printed; a tag may stay
+   * beside it for people to read (registry/repo:tag@sha256:digest pulls by digest, the tag is ignored).
+   */
   image: z
     .string()
-    .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, "must be a pinned image reference: registry/repo:tag or registry/repo@sha256:<digest>")
-    .refine((v) => !v.endsWith(":latest"), "must be pinned; ':latest' is not allowed"),
+    .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[A-Za-z0-9._-]+)?@sha256:[a-f0-9]{64}$/, "must be pinned by digest: registry/repo@sha256:<digest> or registry/repo:tag@sha256:<digest>, as the image workflow prints it (a tag alone can be moved)"),
   metrics: z.boolean().default(true),
   /** Refuse to deploy without the secret hybrid-inference:apiKey. */
   requireApiKey: z.boolean().default(true),
@@ -123,8 +135,11 @@ const storageSchema = z.strictObject({
   protect: z.boolean().optional(),
   noncurrentVersionDays: z.number().int().min(1).max(3650).default(30),
   checkpointInfrequentAccessDays: z.number().int().min(30).max(3650).default(30),
-  /** GCS retention policy; prod keeps objects at least this long. */
-  retentionDays: z.number().int().min(1).max(3650).optional(),
+  /**
+   * GCS soft delete: deleted or overwritten objects stay restorable this many days (0 turns it off; GCS takes 7-90).
+   * A retention policy is not offered: GCS refuses it beside versioning, and it would block rotating the node key.
+   */
+  softDeleteDays: z.number().int().refine((d) => d === 0 || (d >= 7 && d <= 90), "must be 0 (off) or 7-90 days (the range GCS accepts)").default(7),
   kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
   gcsLocation: z.string().default("EU"),
 });
@@ -139,7 +154,7 @@ export const stackConfigSchema = z
     hetzner: hetznerSchema,
     aws: awsSchema,
     gcp: gcpSchema,
-    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, gcsLocation: "EU" }),
+    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, softDeleteDays: 7, gcsLocation: "EU" }),
   })
   .superRefine((c, ctx) => {
     if (!c.hetzner.enabled && !c.aws.enabled && !c.gcp.enabled) {
@@ -153,6 +168,14 @@ export const stackConfigSchema = z
     }
     if (c.gcp.minReplicas > c.gcp.maxReplicas) {
       ctx.addIssue({ code: "custom", path: ["gcp", "minReplicas"], message: `must not exceed gcp.maxReplicas (${c.gcp.maxReplicas})` });
+    }
+    const zoneLocations = HCLOUD_LOCATIONS_BY_ZONE[c.hetzner.networkZone] ?? [];
+    if (c.hetzner.enabled && !zoneLocations.includes(c.hetzner.location)) {
+      ctx.addIssue({ code: "custom", path: ["hetzner", "location"], message: `is not in network zone ${c.hetzner.networkZone}; allowed: ${zoneLocations.join(", ")} (or change hetzner.networkZone)` });
+    }
+    const hcloudType = findInstanceType("hetzner", c.hetzner.serverType);
+    if (c.hetzner.enabled && hcloudType?.locations && !hcloudType.locations.includes(c.hetzner.location)) {
+      ctx.addIssue({ code: "custom", path: ["hetzner", "serverType"], message: `is not sold in ${c.hetzner.location}; it is sold in ${hcloudType.locations.join(", ")}` });
     }
     if (c.hetzner.enabled && !c[c.hetzner.modelSource].enabled) {
       ctx.addIssue({ code: "custom", path: ["hetzner", "modelSource"], message: `names ${c.hetzner.modelSource}, which is disabled; allowed: an enabled cloud (aws or gcp)` });

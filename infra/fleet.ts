@@ -12,7 +12,7 @@ import { GcpBurstPool } from "./gcp/burst-pool";
 import { HetznerBaseLayer } from "./hetzner/base-layer";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
-import { awsTags, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
+import { awsLbLogicalName, awsTags, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
 import { GcsCheckpoints } from "./storage/gcs-checkpoints";
 import { modelKey } from "./storage/layout";
 import { S3Checkpoints } from "./storage/s3-checkpoints";
@@ -72,7 +72,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       protect,
       noncurrentVersionDays: cfg.storage.noncurrentVersionDays,
       checkpointInfrequentAccessDays: cfg.storage.checkpointInfrequentAccessDays,
-      ...(cfg.storage.retentionDays ? { retentionDays: cfg.storage.retentionDays } : {}),
+      softDeleteDays: cfg.storage.softDeleteDays,
       externalReader: cfg.hetzner.enabled && cfg.hetzner.modelSource === "gcp",
       readerAccountId: gcpAccountId(ctx, "model-reader"),
       ...(apiKey ? { apiKey } : {}),
@@ -139,6 +139,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       inferencePort: cfg.inference.port,
       tags: awsTags(labelCtx, "aws-burst"),
       modelBucketArn: s3.bucketArn,
+      loadBalancerName: awsLbLogicalName(ctx, "burst"),
       ...(apiKey ? { apiKey } : {}),
       bootScript: (param) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {

@@ -90,6 +90,22 @@ export function asgTags(tags: Record<string, string>): { key: string; value: str
   return Object.entries(tags).map(([key, value]) => ({ key, value, propagateAtLaunch: true }));
 }
 
+/**
+ * Logical names for AWS load balancers and target groups. Both are autonamed "<logical>-<7 hex>" and must fit 32
+ * characters (elbv2 validName; pulumi-aws autonames target groups with a 32-character maximum and fails, never
+ * truncates, above it), so the logical name is at most 24: "hi-<stack>-<role>". Stack names are at most 12
+ * lowercase characters (MAX_STACK_NAME_LENGTH in stack-config.ts), so a short role always fits.
+ */
+export const AWS_LB_LOGICAL_MAX = 24;
+
+export function awsLbLogicalName(ctx: Pick<LabelContext, "stack">, role: string): string {
+  const name = `hi-${ctx.stack}-${role}`;
+  if (name.length > AWS_LB_LOGICAL_MAX || !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/.test(name)) {
+    throw new Error(`load balancer name "${name}" must be at most ${AWS_LB_LOGICAL_MAX} letters, digits and hyphens (the provider adds 8 characters within AWS's 32)`);
+  }
+  return name;
+}
+
 /** GCP resource names: lowercase letters, digits and hyphens, 63 characters, starting with a letter. */
 export function gcpName(name: string, maxLength = 63): string {
   const n = name.toLowerCase().replace(/[^a-z0-9-]/g, "-").replace(/-+/g, "-");

@@ -26,7 +26,23 @@ export function rawConfig(all: Record<string, string>): Record<string, unknown> 
   return raw;
 }
 
+/**
+ * Physical names are <project>-<stack>-<component>-<7 hex>. The tightest limits they meet (an IAM user's 64
+ * characters, GCP's 63 and its lowercase RFC 1035 rule) leave 12 lowercase characters for the stack name; the
+ * offline plan proves it with a stack of exactly this length (tests/plan/plan.test.ts).
+ */
+export const MAX_STACK_NAME_LENGTH = 12;
+
+export function checkStackName(stack: string): void {
+  if (!new RegExp(`^[a-z]([a-z0-9-]{0,${MAX_STACK_NAME_LENGTH - 2}}[a-z0-9])?$`).test(stack)) {
+    throw new ConfigError([
+      `stack name "${stack}" is not usable: physical names are <project>-<stack>-<component>-<7 hex>, and GCP (63, lowercase) and IAM (64) limits leave room for a stack name of 1-${MAX_STACK_NAME_LENGTH} lowercase letters, digits and hyphens, starting with a letter and not ending with a hyphen`,
+    ]);
+  }
+}
+
 export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets } {
+  checkStackName(pulumi.getStack());
   const config = parseStackConfig(rawConfig(pulumi.runtime.allConfig()));
   const c = new pulumi.Config(CONFIG_NAMESPACE);
   const apiKey = c.getSecret("apiKey");

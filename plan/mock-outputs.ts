@@ -1,11 +1,14 @@
 /**
- * Realistic computed outputs for the mock runtime: what the providers would return after create
- * (ids, ARNs, IPs, self links), echoed on top of the inputs.
+ * Computed outputs for the mock runtime: what the providers return after create (ids, ARNs, IPs, self links),
+ * echoed on top of the inputs. Physical names come from the inputs as the provider's Check left them (the
+ * autonamed field is filled in by the mock runtime, see provider-rules/autonaming.ts); nothing here shortens,
+ * lowercases or repairs a name, so an output is never kinder than what the provider would return.
  */
 import { createHash } from "node:crypto";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
+export const MOCK_AWS_REGION = "eu-central-1";
 
 function hex(seed: string, length: number): string {
   return createHash("sha256").update(seed).digest("hex").slice(0, length);
@@ -17,98 +20,119 @@ function num(seed: string, max: number): number {
 
 type State = Record<string, unknown>;
 
-function awsOutputs(type: string, name: string, inputs: State): { id: string; state: State } {
-  const region = "eu-central-1";
+const text = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
+
+function awsOutputs(type: string, name: string, inputs: State, region: string): { id: string; state: State } {
   const [, mod = "", kind = ""] = type.split(":");
   const service = mod.split("/")[0] ?? "";
+  const physical = text(inputs.name) ?? name;
   switch (type) {
     case "aws:s3/bucket:Bucket": {
-      const bucket = (inputs.bucket as string | undefined) ?? `${name}-${hex(name, 7)}`;
+      const bucket = text(inputs.bucket) ?? name;
       return { id: bucket, state: { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`, region } };
     }
     case "aws:iam/role:Role":
     case "aws:iam/user:User":
     case "aws:iam/instanceProfile:InstanceProfile": {
-      const n = `${name}-${hex(name, 7)}`;
       const kindPath = kind === "InstanceProfile" ? "instance-profile" : kind.toLowerCase();
-      return { id: n, state: { name: n, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kindPath}/${n}`, uniqueId: `AROA${hex(name, 16).toUpperCase()}` } };
+      const path = text(inputs.path) ?? "/";
+      return { id: physical, state: { name: physical, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:${kindPath}${path}${physical}`, uniqueId: `AROA${hex(name, 16).toUpperCase()}` } };
     }
     case "aws:iam/accessKey:AccessKey":
       return { id: `AKIA${hex(name, 16).toUpperCase()}`, state: { secret: hex(`${name}/secret`, 40), status: "Active" } };
     case "aws:ssm/parameter:Parameter": {
-      const n = `/${name}`;
-      return { id: n, state: { name: n, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${n}`, version: 1 } };
+      // A name without a leading slash still gets one in the ARN: arn:aws:ssm:<region>:<account>:parameter/<name>.
+      const arnPath = physical.startsWith("/") ? physical : `/${physical}`;
+      return { id: physical, state: { name: physical, arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${arnPath}`, version: 1 } };
     }
-    case "aws:autoscaling/group:Group": {
-      const n = (inputs.name as string | undefined) ?? `${name}-${hex(name, 7)}`;
-      return { id: n, state: { name: n, arn: `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${hex(name, 8)}-${hex(name + "1", 4)}:autoScalingGroupName/${n}` } };
-    }
+    case "aws:autoscaling/group:Group":
+      return { id: physical, state: { name: physical, arn: `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:${hex(name, 8)}-${hex(name + "1", 4)}:autoScalingGroupName/${physical}` } };
     case "aws:lb/loadBalancer:LoadBalancer": {
-      const short = name.slice(0, 24);
-      return { id: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/net/${short}/${hex(name, 16)}`, state: { arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/net/${short}/${hex(name, 16)}`, dnsName: `${short}-${hex(name, 16)}.elb.${region}.amazonaws.com`, zoneId: "Z3F0SRJ5LGBH90" } };
+      const kindPath = text(inputs.loadBalancerType) === "network" ? "net" : "app";
+      const arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/${kindPath}/${physical}/${hex(name, 16)}`;
+      return { id: arn, state: { name: physical, arn, arnSuffix: arn.split(":loadbalancer/")[1], dnsName: `${physical}-${hex(name, 16)}.elb.${region}.amazonaws.com`, zoneId: "Z3F0SRJ5LGBH90" } };
     }
     case "aws:lb/targetGroup:TargetGroup": {
-      const arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:targetgroup/${name.slice(0, 24)}/${hex(name, 16)}`;
-      return { id: arn, state: { arn } };
+      const arn = `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:targetgroup/${physical}/${hex(name, 16)}`;
+      return { id: arn, state: { name: physical, arn, arnSuffix: `targetgroup/${physical}/${hex(name, 16)}` } };
     }
     case "aws:ec2/launchTemplate:LaunchTemplate":
-      return { id: `lt-${hex(name, 17)}`, state: { latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:launch-template/lt-${hex(name, 17)}` } };
+      return { id: `lt-${hex(name, 17)}`, state: { name: physical, latestVersion: 1, defaultVersion: 1, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:launch-template/lt-${hex(name, 17)}` } };
     case "aws:ec2/vpc:Vpc":
       return { id: `vpc-${hex(name, 17)}`, state: { arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:vpc/vpc-${hex(name, 17)}`, defaultSecurityGroupId: `sg-${hex(name + "default", 17)}` } };
     case "aws:ec2/securityGroup:SecurityGroup":
-      return { id: `sg-${hex(name, 17)}`, state: { arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:security-group/sg-${hex(name, 17)}` } };
+      return { id: `sg-${hex(name, 17)}`, state: { name: physical, arn: `arn:aws:ec2:${region}:${MOCK_ACCOUNT_ID}:security-group/sg-${hex(name, 17)}` } };
     case "aws:ec2/subnet:Subnet":
       return { id: `subnet-${hex(name, 17)}`, state: {} };
     case "aws:ec2/eip:Eip":
       return { id: `eipalloc-${hex(name, 17)}`, state: { publicIp: `198.51.100.${num(name, 250) + 1}` } };
+    case "aws:kms/key:Key": {
+      const id = `${hex(name, 8)}-${hex(name + "a", 4)}-${hex(name + "b", 4)}-${hex(name + "c", 4)}-${hex(name + "d", 12)}`;
+      return { id, state: { keyId: id, arn: `arn:aws:kms:${region}:${MOCK_ACCOUNT_ID}:key/${id}` } };
+    }
+    case "aws:acm/certificate:Certificate": {
+      const id = `arn:aws:acm:${region}:${MOCK_ACCOUNT_ID}:certificate/${hex(name, 8)}-${hex(name + "a", 4)}-${hex(name + "b", 4)}-${hex(name + "c", 4)}-${hex(name + "d", 12)}`;
+      return { id, state: { arn: id, status: "PENDING_VALIDATION" } };
+    }
     default: {
       const prefix = service === "ec2" ? kind.replace(/[a-z]/g, "").toLowerCase() || "res" : service;
-      return { id: `${prefix}-${hex(name, 12)}`, state: { arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${name}` } };
+      return { id: `${prefix}-${hex(name, 12)}`, state: { arn: `arn:aws:${service}:${region}:${MOCK_ACCOUNT_ID}:${kind.toLowerCase()}/${physical}` } };
     }
   }
 }
 
-function gcpOutputs(type: string, name: string, inputs: State): { id: string; state: State } {
-  const project = (inputs.project as string | undefined) ?? "mock-project";
-  const region = (inputs.region as string | undefined) ?? "europe-west4";
-  const autoName = (inputs.name as string | undefined) ?? `${name}-${hex(name, 7)}`.toLowerCase();
+function gcpOutputs(type: string, name: string, inputs: State, provider: State | undefined): { id: string; state: State } {
+  const project = text(inputs.project) ?? text(provider?.project) ?? "mock-project";
+  const region = text(inputs.region) ?? text(provider?.region) ?? "europe-west4";
+  const physical = text(inputs.name) ?? name;
   const base = `https://www.googleapis.com/compute/v1/projects/${project}`;
   switch (type) {
     case "gcp:storage/bucket:Bucket":
-      return { id: autoName, state: { name: autoName, url: `gs://${autoName}`, selfLink: `https://www.googleapis.com/storage/v1/b/${autoName}` } };
+      return { id: physical, state: { name: physical, url: `gs://${physical}`, selfLink: `https://www.googleapis.com/storage/v1/b/${physical}` } };
     case "gcp:serviceaccount/account:Account": {
-      const email = `${inputs.accountId as string}@${project}.iam.gserviceaccount.com`;
+      const email = `${text(inputs.accountId) ?? name}@${project}.iam.gserviceaccount.com`;
       return { id: `projects/${project}/serviceAccounts/${email}`, state: { email, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: String(100000000000 + num(name, 899999999)), member: `serviceAccount:${email}` } };
     }
     case "gcp:storage/hmacKey:HmacKey":
       return { id: `GOOG1E${hex(name, 20).toUpperCase()}`, state: { accessId: `GOOG1E${hex(name, 20).toUpperCase()}`, secret: hex(`${name}/secret`, 40), state: "ACTIVE" } };
     case "gcp:storage/bucketObject:BucketObject":
-      return { id: `${String(inputs.bucket)}-${String(inputs.name)}`, state: { md5hash: hex(name, 22), selfLink: `https://www.googleapis.com/storage/v1/b/${String(inputs.bucket)}/o/${encodeURIComponent(String(inputs.name))}` } };
+      return { id: `${String(inputs.bucket)}-${physical}`, state: { md5hash: hex(name, 22), selfLink: `https://www.googleapis.com/storage/v1/b/${String(inputs.bucket)}/o/${encodeURIComponent(physical)}` } };
     case "gcp:compute/instanceTemplate:InstanceTemplate": {
-      const n = `${(inputs.namePrefix as string | undefined) ?? name}${hex(name, 26)}`;
+      // With namePrefix (<= 37 characters) the provider appends YYYYmmddHHSSssss and an 8-digit counter.
+      const n = text(inputs.namePrefix) !== undefined ? `${text(inputs.namePrefix)}20261203060000000000${String(num(name, 1e8)).padStart(8, "0")}` : physical;
       const selfLink = `${base}/global/instanceTemplates/${n}`;
       return { id: `projects/${project}/global/instanceTemplates/${n}`, state: { name: n, selfLink, selfLinkUnique: `${selfLink}?uniqueId=${num(name, 1e9)}` } };
     }
     case "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager":
-      return { id: `projects/${project}/regions/${region}/instanceGroupManagers/${autoName}`, state: { name: autoName, instanceGroup: `${base}/regions/${region}/instanceGroups/${autoName}`, selfLink: `${base}/regions/${region}/instanceGroupManagers/${autoName}` } };
+      return { id: `projects/${project}/regions/${region}/instanceGroupManagers/${physical}`, state: { name: physical, instanceGroup: `${base}/regions/${region}/instanceGroups/${physical}`, selfLink: `${base}/regions/${region}/instanceGroupManagers/${physical}` } };
+    case "gcp:compute/instanceGroupManager:InstanceGroupManager": {
+      const zone = text(inputs.zone) ?? `${region}-a`;
+      return { id: `projects/${project}/zones/${zone}/instanceGroupManagers/${physical}`, state: { name: physical, instanceGroup: `${base}/zones/${zone}/instanceGroups/${physical}`, selfLink: `${base}/zones/${zone}/instanceGroupManagers/${physical}` } };
+    }
     case "gcp:compute/globalAddress:GlobalAddress":
-      return { id: `projects/${project}/global/addresses/${autoName}`, state: { name: autoName, address: `34.120.${num(name, 250)}.${num(name + "x", 250) + 1}`, selfLink: `${base}/global/addresses/${autoName}` } };
+      return { id: `projects/${project}/global/addresses/${physical}`, state: { name: physical, address: `34.120.${num(name, 250)}.${num(name + "x", 250) + 1}`, selfLink: `${base}/global/addresses/${physical}` } };
+    case "gcp:secretmanager/secret:Secret": {
+      const secretId = text(inputs.secretId) ?? name;
+      return { id: `projects/${project}/secrets/${secretId}`, state: { name: `projects/${project}/secrets/${secretId}`, secretId } };
+    }
     default: {
       const kind = (type.split(":")[2] ?? "resource").replace(/^[A-Z]/, (c) => c.toLowerCase());
       const scope = inputs.region ? `regions/${region}` : "global";
-      return { id: `projects/${project}/${scope}/${kind}s/${autoName}`, state: { name: autoName, selfLink: `${base}/${scope}/${kind}s/${autoName}` } };
+      return { id: `projects/${project}/${scope}/${kind}s/${physical}`, state: { name: physical, selfLink: `${base}/${scope}/${kind}s/${physical}` } };
     }
   }
 }
 
 function hcloudOutputs(type: string, name: string, inputs: State): { id: string; state: State } {
   const id = String(1000000 + num(name, 8999999));
-  const named = { name: (inputs.name as string | undefined) ?? `${name}-${hex(name, 7)}` };
+  const named = { name: text(inputs.name) ?? name };
   switch (type) {
     case "hcloud:index/loadBalancer:LoadBalancer":
       return { id, state: { ...named, ipv4: `49.13.${num(name, 250)}.${num(name + "x", 250) + 1}`, ipv6: `2a01:4f8:c2c:${hex(name, 4)}::1` } };
     case "hcloud:index/server:Server":
       return { id, state: { ...named, ipv4Address: `167.235.${num(name, 250)}.${num(name + "x", 250) + 1}`, ipv6Address: `2a01:4f8:c17:${hex(name, 4)}::1`, status: "running" } };
+    case "hcloud:index/primaryIp:PrimaryIp":
+      return { id, state: { ...named, ipAddress: inputs.type === "ipv6" ? `2a01:4f8:c17:${hex(name, 4)}::` : `116.203.${num(name, 250)}.${num(name + "x", 250) + 1}` } };
     case "hcloud:index/networkSubnet:NetworkSubnet":
       return { id: `${id}-subnet`, state: {} };
     default:
@@ -116,22 +140,24 @@ function hcloudOutputs(type: string, name: string, inputs: State): { id: string;
   }
 }
 
-/** Echoes the inputs and adds what the provider would compute. */
-export function mockResource(args: MockResourceArgs): { id: string; state: State } {
+/** Echoes the inputs and adds what the provider would compute. `provider` holds the inputs of the resource's provider. */
+export function mockResource(args: MockResourceArgs, provider?: State): { id: string; state: State } {
   const inputs = (args.inputs ?? {}) as State;
   const pkg = args.type.split(":")[0];
   const out =
-    pkg === "aws" ? awsOutputs(args.type, args.name, inputs)
-    : pkg === "gcp" ? gcpOutputs(args.type, args.name, inputs)
+    pkg === "aws" ? awsOutputs(args.type, args.name, inputs, text(provider?.region) ?? MOCK_AWS_REGION)
+    : pkg === "gcp" ? gcpOutputs(args.type, args.name, inputs, provider)
     : pkg === "hcloud" ? hcloudOutputs(args.type, args.name, inputs)
     : { id: `${args.name}-id`, state: {} };
   return { id: args.id || out.id, state: { ...inputs, ...out.state } };
 }
 
-export function mockCall(args: MockCallArgs): Record<string, unknown> {
+/** Answers to provider functions; `provider` holds the inputs of the provider the call goes through. */
+export function mockCall(args: MockCallArgs, provider?: State): Record<string, unknown> {
+  const region = text(provider?.region) ?? MOCK_AWS_REGION;
   switch (args.token) {
     case "aws:index/getAvailabilityZones:getAvailabilityZones":
-      return { names: ["eu-central-1a", "eu-central-1b", "eu-central-1c"], zoneIds: ["euc1-az2", "euc1-az3", "euc1-az1"], id: "eu-central-1" };
+      return { names: ["a", "b", "c"].map((z) => `${region}${z}`), zoneIds: [1, 2, 3].map((i) => `${region.replace(/-/g, "").slice(0, 4)}-az${i}`), id: region };
     case "aws:index/getCallerIdentity:getCallerIdentity":
       return { accountId: MOCK_ACCOUNT_ID, arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/ci`, userId: "AIDAEXAMPLE", id: MOCK_ACCOUNT_ID };
     case "aws:ec2/getAmi:getAmi":

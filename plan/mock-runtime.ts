@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { mockCall, mockResource } from "./mock-outputs";
+import { checkedInputs } from "./provider-rules/autonaming";
 
 export const ROOT_STACK_TYPE = "pulumi:pulumi:Stack";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -27,6 +28,13 @@ export interface CapturedResource {
   /** For each input key, the URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
   state: Record<string, unknown>;
+  /** Set when the provider named the resource itself: the input it filled, and why it would refuse, if it would. */
+  autonamed?: { field: string; error?: string; source: string };
+}
+
+interface PendingResource {
+  inputs: Record<string, unknown>;
+  autonamed?: CapturedResource["autonamed"];
 }
 
 function isSecret(v: unknown): v is { value: unknown } {
@@ -77,7 +85,7 @@ interface RegisterResponse {
 type Callback = (err: unknown, res: unknown) => void;
 
 /** Wraps the mock monitor's registerResource to record each resource as the engine would see it. */
-function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, Record<string, unknown>>): void {
+function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, PendingResource>): void {
   // The engine leaves the root stack out of its children's URNs; the mock monitor would prefix its type.
   const withUrn = monitor as unknown as { newUrn(parent: string, type: string, name: string): string };
   const newUrn = withUrn.newUrn.bind(monitor);
@@ -91,7 +99,8 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
     await original(req, (err: unknown, res: unknown) => {
       if (!err && res) {
         const r = res as RegisterResponse;
-        const raw = pendingInputs.get(`${req.getType()}::${req.getName()}`) ?? {};
+        const pending = pendingInputs.get(`${req.getType()}::${req.getName()}`);
+        const raw = pending?.inputs ?? {};
         const inputs: Record<string, unknown> = {};
         const secretKeys: string[] = [];
         for (const [k, v] of Object.entries(raw)) {
@@ -118,11 +127,19 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
           ignoreChanges: req.getIgnorechangesList(),
           propertyDependencies: deps,
           state: state as Record<string, unknown>,
+          ...(pending?.autonamed ? { autonamed: pending.autonamed } : {}),
         });
       }
       callback(err, res);
     });
   };
+}
+
+/** A provider reference is "<provider urn>::<id>"; the URN ends with "::<type>::<name>". */
+export function providerKeyOfReference(ref: string): string {
+  const parts = ref.split("::");
+  const type = (parts[parts.length - 3] ?? "").split("$").pop() ?? "";
+  return `${type}::${parts[parts.length - 2] ?? ""}`;
 }
 
 export interface MockRuntimeOptions {
@@ -143,13 +160,19 @@ export interface MockRuntime {
 export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRuntime> {
   pulumi.runtime.setAllConfig(o.config ?? {}, o.secretKeys ?? []);
   const captured: CapturedResource[] = [];
-  const pendingInputs = new Map<string, Record<string, unknown>>();
+  const pendingInputs = new Map<string, PendingResource>();
+  /** Provider resources' inputs by reference ("<urn>::<id>"), so a resource's mock outputs use its provider's region. */
+  const providers = new Map<string, Record<string, unknown>>();
   const mocks: Mocks = {
     newResource(args) {
-      pendingInputs.set(`${args.type}::${args.name}`, args.inputs as Record<string, unknown>);
-      return mockResource(args);
+      // Like the provider's Check: propose the physical name the program did not set, and keep it in the inputs.
+      const { inputs, autonamed } = checkedInputs(args.type, args.name, (args.inputs ?? {}) as Record<string, unknown>);
+      pendingInputs.set(`${args.type}::${args.name}`, { inputs, ...(autonamed ? { autonamed } : {}) });
+      const providerInputs = args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined;
+      if (args.type.startsWith("pulumi:providers:")) providers.set(`${args.type}::${args.name}`, inputs);
+      return mockResource({ ...args, inputs }, providerInputs);
     },
-    call: (args) => mockCall(args),
+    call: (args) => mockCall(args, args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined),
   };
   await pulumi.runtime.setMocks(mocks, o.project, o.stack, o.preview ?? false);
   recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, captured, pendingInputs);

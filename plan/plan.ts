@@ -11,9 +11,10 @@ import { CONFIG_NAMESPACE, ConfigError } from "../infra/config";
 import { readStackConfig } from "../infra/stack-config";
 import * as pulumi from "@pulumi/pulumi";
 import { type CapturedResource, ROOT_STACK_TYPE, startMockRuntime } from "./mock-runtime";
+import { checkProviderRules, type ProviderError, REDACTED } from "./provider-rules";
 import { readStackFile } from "./stack-file";
 
-export const REDACTED = "[secret]";
+export { REDACTED };
 const PROGRAM = path.resolve(__dirname, "..", "infra", "index.ts");
 
 export interface PlanResource {
@@ -28,9 +29,13 @@ export interface PlanResult {
   stack: string;
   resources: PlanResource[];
   cost: CostEstimate;
+  /** Where the real providers would refuse the stack (`pulumi preview` or `pulumi up` would fail). */
+  providerErrors: ProviderError[];
   violations: Verdict[];
   summary: {
     resources: number;
+    /** Provider-rule failures; any one fails the plan. */
+    providerErrors: number;
     policies: number;
     mandatory: number;
     advisory: number;
@@ -85,6 +90,8 @@ export interface PlanOptions {
   load?: () => Promise<unknown>;
   /** Replaces the policy config for the stack. */
   policyConfig?: PackConfig;
+  /** The stack name the program sees (default: `stack`), for programs planned under another stack's config. */
+  stackName?: string;
 }
 
 export async function plan(o: PlanOptions): Promise<PlanResult> {
@@ -96,7 +103,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     throw new PlanConfigError((e as Error).message);
   }
   const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
-  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stack, config: file.config, secretKeys: file.secretKeys });
+  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stackName ?? o.stack, config: file.config, secretKeys: file.secretKeys });
   try {
     // Config errors surface here, before the root stack or any resource exists.
     readStackConfig();
@@ -114,6 +121,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     throw e;
   }
   const captured = (await runtime.settle()).filter((r) => r.type !== ROOT_STACK_TYPE);
+  const providerErrors = checkProviderRules(captured);
   const violations = await runPolicies(allPolicies, captured, { config: policyConfig, stackTags: {} });
   const cost = estimateCost(costResources(captured));
   const mandatory = violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "mandatory").length;
@@ -121,15 +129,17 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     stack: o.stack,
     resources: captured.map(redact),
     cost,
+    providerErrors,
     violations,
     summary: {
       resources: captured.filter((r) => !r.type.startsWith("pulumi:providers:")).length,
+      providerErrors: providerErrors.length,
       policies: allPolicies.length,
       mandatory,
       advisory: violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "advisory").length,
       notCheckable: violations.filter((v) => v.kind === "not-checkable").length,
       standInSecrets: file.standIns,
-      passed: mandatory === 0,
+      passed: mandatory === 0 && providerErrors.length === 0,
       durationMs: Math.round(performance.now() - started),
     },
   };

@@ -50,6 +50,14 @@ export function renderTable(p: PlanResult): string {
   totals.push(["base + full burst", usd(p.cost.hourly.full), usd(p.cost.hourly.full * HOURS_PER_MONTH)]);
   out.push(totals.toString());
 
+  if (p.providerErrors.length === 0) {
+    out.push("Provider rules: every resource is one the providers accept.");
+  } else {
+    out.push(`Provider rules: ${p.providerErrors.length} failure${p.providerErrors.length === 1 ? "" : "s"} (the real CLI would fail at the phase shown)`);
+    const e = new Table({ head: ["rule", "fails at", "resource", "field = value", "problem and source"], colWidths: [34, 9, 30, 34, 62], wordWrap: true, chars: COMPACT, style: { head: [], border: [] } });
+    for (const x of p.providerErrors) e.push([x.rule, x.phase, `${x.type.split(":")[2] ?? x.type} ${x.resource}`, `${x.field} = ${JSON.stringify(x.value) ?? "unset"}`.slice(0, 200), `${x.message}. Source: ${x.source}`]);
+    out.push(e.toString());
+  }
   if (p.violations.length === 0) {
     out.push(`Policies: ${p.summary.policies} evaluated, no violations.`);
   } else {
@@ -59,6 +67,6 @@ export function renderTable(p: PlanResult): string {
   }
   const s = p.summary;
   if (s.standInSecrets.length > 0) out.push(`Secrets given offline stand-ins: ${s.standInSecrets.join(", ")}`);
-  out.push(`${s.passed ? "PASS" : "FAIL"}: ${s.mandatory} mandatory, ${s.advisory} advisory, ${s.notCheckable} not checkable (${s.durationMs} ms)`);
+  out.push(`${s.passed ? "PASS" : "FAIL"}: ${s.providerErrors} provider errors, ${s.mandatory} mandatory, ${s.advisory} advisory, ${s.notCheckable} not checkable (${s.durationMs} ms)`);
   return out.join("\n");
 }

@@ -19,6 +19,11 @@ export interface AwsBurstPoolArgs {
   inferencePort: number;
   tags: Record<string, string>;
   modelBucketArn: pulumi.Input<string>;
+  /**
+   * Logical name of the load balancer and its target group (at most 24 characters: both are autonamed
+   * "<logical>-<7 hex>" within AWS's 32; see awsLbLogicalName in naming.ts).
+   */
+  loadBalancerName: string;
   /** The API key, stored as an SSM SecureString the nodes read at boot. */
   apiKey?: pulumi.Input<string>;
   /** Renders the boot script given the SSM parameter name of the API key (if any). */
@@ -159,7 +164,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       tags,
     }, child);
 
-    this.loadBalancer = new aws.lb.LoadBalancer(`${name}-nlb`, {
+    this.loadBalancer = new aws.lb.LoadBalancer(args.loadBalancerName, {
       loadBalancerType: "network",
       internal: false,
       subnets: this.network.publicSubnetIds,
@@ -167,7 +172,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       enableCrossZoneLoadBalancing: true,
       tags,
     }, child);
-    this.targetGroup = new aws.lb.TargetGroup(`${name}-tg`, {
+    this.targetGroup = new aws.lb.TargetGroup(args.loadBalancerName, {
       vpcId,
       port: args.inferencePort,
       protocol: "TCP",

@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
 
 export interface GcpBurstPoolArgs {
@@ -35,6 +36,15 @@ export const NODE_SCOPES = [
   "https://www.googleapis.com/auth/monitoring.write",
 ];
 export const NODE_PROJECT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"];
+
+/**
+ * SSH sources split by address family: a VPC firewall rule holds IPv4 or IPv6 ranges, not both
+ * (cloud.google.com/firewall/docs/using-firewalls). IAP's range is IPv4. A family with no source gets no rule.
+ */
+export function sshSourcesByFamily(adminCidrs: string[]): { v4: string[]; v6: string[] } {
+  const v6 = adminCidrs.filter((c) => parseCidr(c)?.family === 6);
+  return { v4: [IAP_RANGE, ...adminCidrs.filter((c) => parseCidr(c)?.family === 4)], v6 };
+}
 
 /** GCP spot burst pool: a regional managed instance group of Spot VMs behind a global HTTP load balancer. */
 export class GcpBurstPool extends pulumi.ComponentResource {
@@ -87,15 +97,19 @@ export class GcpBurstPool extends pulumi.ComponentResource {
         allows: [{ protocol: "tcp", ports: [String(args.inferencePort)] }],
         description: "load balancer and health checks to the inference port",
       }, child),
-      new gcp.compute.Firewall(`${name}-ssh`, {
-        project,
-        network: this.network.id,
-        direction: "INGRESS",
-        sourceRanges: [IAP_RANGE, ...args.adminCidrs],
-        targetTags: [nodeTag],
-        allows: [{ protocol: "tcp", ports: ["22"] }],
-        description: "SSH from IAP and admin networks",
-      }, child),
+      ...Object.entries(sshSourcesByFamily(args.adminCidrs))
+        .filter(([, sources]) => sources.length > 0)
+        .map(([family, sources]) =>
+          new gcp.compute.Firewall(`${name}-ssh-${family}`, {
+            project,
+            network: this.network.id,
+            direction: "INGRESS",
+            sourceRanges: sources,
+            targetTags: [nodeTag],
+            allows: [{ protocol: "tcp", ports: ["22"] }],
+            description: `SSH from ${family === "v4" ? "IAP and admin networks (IPv4)" : "admin networks (IPv6)"}`,
+          }, child),
+        ),
     ];
 
     this.serviceAccount = new gcp.serviceaccount.Account(`${name}-node`, {

@@ -9,7 +9,8 @@ export interface GcsCheckpointsArgs {
   protect: boolean;
   noncurrentVersionDays: number;
   checkpointInfrequentAccessDays: number;
-  retentionDays?: number;
+  /** Days a deleted or overwritten object stays restorable (0 turns soft delete off). */
+  softDeleteDays: number;
   /** Create a read-only service account with an HMAC key, for nodes outside GCP. */
   externalReader: boolean;
   /** Service account id for the external reader (6-30 characters). */
@@ -30,7 +31,12 @@ export function nodeReadCondition(bucketName: string, extraObjects: string[] = [
   };
 }
 
-/** Private GCS bucket with uniform access, enforced public-access prevention, versioning and lifecycle. */
+/**
+ * Private GCS bucket with uniform access, enforced public-access prevention, versioning, soft delete and lifecycle.
+ * Protection against loss is versioning (every overwrite keeps the old generation for noncurrentVersionDays) plus
+ * soft delete (a deleted object or generation stays restorable for softDeleteDays). A retention policy is not used:
+ * GCS refuses it on a versioned bucket, and it would stop an overwritten secret or model from being removed early.
+ */
 export class GcsCheckpoints extends pulumi.ComponentResource {
   readonly bucket: gcp.storage.Bucket;
   readonly readerAccount?: gcp.serviceaccount.Account;
@@ -51,13 +57,12 @@ export class GcsCheckpoints extends pulumi.ComponentResource {
       forceDestroy: false,
       versioning: { enabled: true },
       labels: args.labels,
-      softDeletePolicy: { retentionDurationSeconds: 7 * 24 * 3600 },
+      softDeletePolicy: { retentionDurationSeconds: args.softDeleteDays * 24 * 3600 },
       lifecycleRules: [
         { action: { type: "Delete" }, condition: { daysSinceNoncurrentTime: args.noncurrentVersionDays, withState: "ARCHIVED" } },
         { action: { type: "SetStorageClass", storageClass: "NEARLINE" }, condition: { age: args.checkpointInfrequentAccessDays, matchesPrefixes: [CHECKPOINTS_PREFIX] } },
         { action: { type: "AbortIncompleteMultipartUpload" }, condition: { age: 7 } },
       ],
-      ...(args.retentionDays ? { retentionPolicy: { retentionPeriod: String(args.retentionDays * 24 * 3600) } } : {}),
     }, { parent: this, protect: args.protect, retainOnDelete: args.protect });
 
     if (args.apiKey !== undefined) {

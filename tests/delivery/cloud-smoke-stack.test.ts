@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import { checkStackName } from "../../infra/stack-config";
 import { plan, type PlanResource, type PlanResult } from "../../plan/plan";
 import { modelKey } from "../../infra/storage/layout";
 import { ensureTestModel } from "../../inference-image/local/test-model";
@@ -23,6 +24,8 @@ async function planSmoke(cloud: SmokeCloud) {
   const result = await plan({
     root: ROOT,
     stack: "staging",
+    // The stack file gives the base config; the smoke's own stack name is what its physical names carry.
+    stackName: smokeStackName(cloud, "c0ffee"),
     load: async () => {
       vi.resetModules();
       const { smokeProgram } = await import("../suites/cloud/automation");
@@ -35,6 +38,11 @@ async function planSmoke(cloud: SmokeCloud) {
 const ofType = (r: PlanResult, type: string): PlanResource[] => r.resources.filter((x) => x.type === type);
 
 describe("the cloud smoke's stack", () => {
+  it.each(["aws", "gcp", "hetzner"] as const)("%s: every name and setting is one the providers accept", async (cloud) => {
+    const { result } = await planSmoke(cloud);
+    expect(result.providerErrors).toEqual([]);
+  });
+
   it("aws: one spot node, the test model uploaded, every policy passes", async () => {
     const { result, model } = await planSmoke("aws");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
@@ -70,7 +78,9 @@ describe("the cloud smoke's stack", () => {
     expect(e.node).toBe("aws m7a.large (spot)");
     expect(e.hourlyUsd).toBeCloseTo(0.0452 + 0.027, 4);
     expect(e.maxCostUsd).toBe(0.08);
-    expect(smokeStackName("gcp", new Date("2026-11-21T17:50:02.123Z"), "k3f9")).toBe("smoke-gcp-20261121t175002-k3f9");
+    expect(smokeStackName("gcp", "0a3f9c")).toBe("smk-g-0a3f9c");
+    expect(() => checkStackName(smokeStackName("hetzner", "ffffff"))).not.toThrow();
+    expect(() => smokeStackName("aws", "k3f9")).toThrow(/6 hex characters/);
   });
 });
 

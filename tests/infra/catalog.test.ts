@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { catalog, FX_TO_USD, findInstanceType, getInstanceType, hourlyUsd, instanceTypesFor, worstHourlyUsd } from "../../infra/catalog";
+import { catalog, FX_TO_USD, findInstanceType, getInstanceType, HCLOUD_LOCATIONS_BY_ZONE, HOURS_PER_MONTH, hourlyUsd, instanceTypesFor, orderableHcloudTypes, RETIRED_HCLOUD_TYPES, worstHourlyUsd } from "../../infra/catalog";
 
 describe("instance catalog", () => {
   it("has the types the stacks use, with sizes and dated prices", () => {
-    for (const [cloud, name] of [["aws", "r7a.large"], ["aws", "r6a.large"], ["aws", "m7a.large"], ["gcp", "n2d-highmem-2"], ["hetzner", "cx32"]] as const) {
+    for (const [cloud, name] of [["aws", "r7a.large"], ["aws", "r6a.large"], ["aws", "m7a.large"], ["gcp", "n2d-highmem-2"], ["hetzner", "cpx32"], ["hetzner", "ccx33"]] as const) {
       const t = getInstanceType(cloud, name);
       expect(t.vcpu).toBeGreaterThan(0);
       expect(t.memoryGiB).toBeGreaterThan(0);
@@ -28,13 +28,34 @@ describe("instance catalog", () => {
   });
 
   it("converts EUR to USD with the recorded rate", () => {
-    const cx32 = getInstanceType("hetzner", "cx32");
-    expect(hourlyUsd(cx32, "on-demand")).toBeCloseTo(cx32.onDemandHourly * FX_TO_USD.EUR, 10);
+    const cpx32 = getInstanceType("hetzner", "cpx32");
+    expect(hourlyUsd(cpx32, "on-demand")).toBeCloseTo(cpx32.onDemandHourly * FX_TO_USD.EUR, 10);
   });
 
   it("uses the worst type of a mixed pool", () => {
     const worst = worstHourlyUsd("aws", ["r7a.large", "r6a.large", "m7a.large"], "spot");
     expect(worst).toBe(getInstanceType("aws", "r7a.large").spotHourly);
+  });
+
+  it("holds only Hetzner types that can be ordered, and names the retired ones with a successor in the catalog", () => {
+    for (const name of ["cx22", "cx32", "cx42", "cx52", "cpx11", "cpx21", "cpx31", "cpx41", "cpx51"]) {
+      expect(findInstanceType("hetzner", name), name).toBeUndefined();
+      const retired = RETIRED_HCLOUD_TYPES[name];
+      expect(retired?.since, name).toBe("2025-12-31");
+      expect(orderableHcloudTypes()).toContain(retired?.successor);
+    }
+    expect(orderableHcloudTypes()).not.toContain("ax42");
+  });
+
+  it("prices Hetzner from the monthly cap, so an always-on month costs the listed price", () => {
+    expect(getInstanceType("hetzner", "cpx32").onDemandHourly * HOURS_PER_MONTH).toBeCloseTo(35.99, 1);
+    expect(getInstanceType("hetzner", "ccx33").onDemandHourly * HOURS_PER_MONTH).toBeCloseTo(138.99, 1);
+  });
+
+  it("places every Hetzner location in one network zone", () => {
+    const all = Object.values(HCLOUD_LOCATIONS_BY_ZONE).flat();
+    expect(new Set(all).size).toBe(all.length);
+    for (const t of catalog.filter((c) => c.locations)) for (const l of t.locations ?? []) expect(all, `${t.name} ${l}`).toContain(l);
   });
 
   it("lists types per cloud and reports unknown ones with the known list", () => {

@@ -40,7 +40,25 @@ describe("stack config", () => {
     const msg = rejects("hetzner.serverType", "cx99");
     expect(msg).toContain("hybrid-inference:hetzner.serverType");
     expect(msg).toContain('"cx99"');
-    expect(msg).toMatch(/allowed: .*cx22.*cpx31/);
+    expect(msg).toMatch(/allowed: .*cpx22.*ccx33/);
+  });
+
+  it("rejects a Hetzner type that can no longer be ordered, naming its successor", () => {
+    const msg = rejects("hetzner.serverType", "cx32");
+    expect(msg).toContain("hybrid-inference:hetzner.serverType can no longer be ordered (CX Gen 2 removed from the Hetzner Cloud API on 2025-12-31)");
+    expect(msg).toContain("the nearest orderable type is cpx32");
+    expect(msg).toContain('(got "cx32")');
+  });
+
+  it("rejects a Hetzner location outside the network zone, and a type not sold there", () => {
+    expect(problemsOf(withChange(staging, "hetzner.location", "ash"))).toEqual(expect.arrayContaining([expect.stringContaining("hybrid-inference:hetzner.location is not in network zone eu-central; allowed: fsn1, nbg1, hel1")]));
+    const raw = withChange(withChange(staging, "hetzner.location", "ash"), "hetzner.networkZone", "us-east");
+    expect(problemsOf(raw)).toEqual([expect.stringContaining("hybrid-inference:hetzner.serverType is not sold in ash; it is sold in fsn1, nbg1, hel1")]);
+  });
+
+  it("offers GCS soft delete in the range GCS accepts, and no retention policy", () => {
+    expect(rejects("storage.softDeleteDays", 3)).toContain("must be 0 (off) or 7-90 days");
+    expect(rejects("storage.retentionDays", 7)).toMatch(/^hybrid-inference:storage\.retentionDays is not a known key/);
   });
 
   it("rejects an unknown AWS instance type at its list index", () => {
@@ -95,7 +113,7 @@ describe("stack config", () => {
   it("rejects a model too large for an instance's memory", () => {
     const problems = problemsOf(withChange(staging, "model.sizeBytes", 7 * 1024 ** 3));
     const msg = problems.find((p) => p.startsWith("hybrid-inference:hetzner.serverType"));
-    expect(msg).toMatch(/cx32 has 8 GiB but model qwen2\.5-1\.5b-instruct needs \d+\.\d GiB/);
+    expect(msg).toMatch(/cpx32 has 8 GiB but model qwen2\.5-1\.5b-instruct needs \d+\.\d GiB/);
     expect(msg).toContain("allowed: a type with more memory");
   });
 
@@ -115,8 +133,10 @@ describe("stack config", () => {
   });
 
   it("rejects an unpinned image", () => {
-    expect(rejects("inference.image", "ghcr.io/acme/server:latest")).toContain("':latest' is not allowed");
-    expect(rejects("inference.image", "ghcr.io/acme/server")).toContain("pinned image reference");
+    expect(rejects("inference.image", "ghcr.io/acme/server:latest")).toContain("must be pinned by digest");
+    expect(rejects("inference.image", "ghcr.io/acme/server:v1")).toContain("a tag alone can be moved");
+    expect(rejects("inference.image", "ghcr.io/acme/server")).toContain("hybrid-inference:inference.image must be pinned by digest");
+    expect(parseStackConfig(withChange(staging, "inference.image", `ghcr.io/acme/server:v1@sha256:${"a".repeat(64)}`)).inference.image).toContain("@sha256:");
   });
 
   it("rejects a malformed sha256", () => {

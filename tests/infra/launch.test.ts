@@ -8,7 +8,7 @@ const inference = { port: 8080, ctxPerSlot: 4096, metrics: true };
 
 describe("launch spec", () => {
   it("derives threads and slots from vCPUs and splits the context across slots", () => {
-    const spec = deriveLaunchSpec({ instance: getInstanceType("hetzner", "cx32"), model, inference, apiKey: false });
+    const spec = deriveLaunchSpec({ instance: getInstanceType("hetzner", "cpx32"), model, inference, apiKey: false });
     expect(spec.threads).toBe(4);
     expect(spec.parallel).toBe(4);
     expect(spec.ctxSize).toBe(4 * 4096);

@@ -1,6 +1,8 @@
+import fc from "fast-check";
+import { MAX_STACK_NAME_LENGTH } from "../../infra/stack-config";
 import { describe, expect, it } from "vitest";
 import {
-  asgTags, awsTags, baseLabels, gcpAccountId, gcpLabels, gcpName, hcloudLabels, isValidAwsTag, isValidGcpLabel, isValidHcloudLabel,
+  AWS_LB_LOGICAL_MAX, awsLbLogicalName, asgTags, awsTags, baseLabels, gcpAccountId, gcpLabels, gcpName, hcloudLabels, isValidAwsTag, isValidGcpLabel, isValidHcloudLabel,
   REQUIRED_LABEL_KEYS, resourceName,
 } from "../../infra/naming";
 
@@ -60,5 +62,21 @@ describe("naming", () => {
     const id = gcpAccountId({ stack: "a-very-long-stack-name-for-testing" }, "model-reader");
     expect(id.length).toBeLessThanOrEqual(30);
     expect(id).toMatch(/^[a-z][a-z0-9-]*[a-z0-9]$/);
+  });
+});
+
+describe("AWS load balancer logical names", () => {
+  it("fit 24 characters of letters, digits and hyphens for every stack name the program accepts, and differ between stacks", () => {
+    const stackName = fc.stringMatching(new RegExp(`^[a-z][a-z0-9-]{0,${MAX_STACK_NAME_LENGTH - 1}}$`)).filter((s) => !s.endsWith("-"));
+    fc.assert(
+      fc.property(stackName, stackName, (a, b) => {
+        const na = awsLbLogicalName({ stack: a }, "burst");
+        expect(na.length).toBeLessThanOrEqual(AWS_LB_LOGICAL_MAX);
+        expect(na).toMatch(/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?$/);
+        if (a !== b) expect(na).not.toBe(awsLbLogicalName({ stack: b }, "burst"));
+      }),
+    );
+    expect(awsLbLogicalName({ stack: "staging" }, "burst")).toBe("hi-staging-burst");
+    expect(() => awsLbLogicalName({ stack: "staging" }, "burst-pool-router")).toThrow(/at most 24/);
   });
 });

@@ -2,6 +2,7 @@ import * as path from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import { planCli } from "../../plan/cli";
 import { plan, REDACTED, type PlanResult } from "../../plan/plan";
+import { MAX_STACK_NAME_LENGTH } from "../../infra/stack-config";
 import { allPolicies } from "../../policies/all";
 import { ROOT } from "../helpers/paths";
 
@@ -78,13 +79,84 @@ describe("the offline plan catches bad changes with the right policy", () => {
   });
 });
 
+describe("the offline plan fails wherever the providers would (one fixture per defect found)", () => {
+  it.each([
+    ["pre-fix-lb-names", "bad", ["autoname-max-length", "sdk-documented-name-limits"], "name"],
+    ["gcs-retention-with-versioning", "bad", ["gcs-retention-without-versioning"], "retentionPolicy"],
+    ["firewall-mixed-families", "bad", ["gcp-firewall-one-address-family"], "sourceRanges"],
+    ["retired-server-type", "bad", ["hcloud-server-type-orderable"], "serverType"],
+    [undefined, "unpub-image", ["node-image-published"], /^(userData|metadataStartupScript)$/],
+  ])("%s (stack %s): exit 1, naming the rule, the field and the source", async (fixture, stack, expectedRules, field) => {
+    const r = await cli(["--stack", stack, "--output", "json"], FIXTURES, fixture);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.out) as PlanResult;
+    expect(doc.summary.passed).toBe(false);
+    expect(doc.summary.providerErrors).toBe(doc.providerErrors.length);
+    expect([...new Set(doc.providerErrors.map((e) => e.rule))].sort()).toEqual([...expectedRules].sort());
+    for (const e of doc.providerErrors) {
+      expect(e.field.split(".")[0]).toMatch(field instanceof RegExp ? field : new RegExp(`^${field}$`));
+      expect(e.source.length).toBeGreaterThan(20);
+      expect(e.urn).toContain(e.resource);
+    }
+    // Policies alone would have passed these stacks (a retired type is also unpriceable, which the budget reports).
+    if (fixture !== "retired-server-type") expect(doc.summary.mandatory).toBe(0);
+  });
+
+  it("prints provider errors in their own section of the table", async () => {
+    const r = await cli(["--stack", "bad"], FIXTURES, "gcs-retention-with-versioning");
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/Provider rules: 1 failure \(the real CLI would fail at the phase shown\)/);
+    expect(r.out).toContain("gcs-retention-without-versioning");
+    expect(r.out).toMatch(/FAIL: 1 provider errors, 0 mandatory/);
+  });
+
+  it("never shows a secret input's value in a provider error", async () => {
+    const doc = (await plan({ root: FIXTURES, stack: "unpub-image", load: loader() }));
+    const lt = doc.providerErrors.find((e) => e.type === "aws:ec2/launchTemplate:LaunchTemplate");
+    expect(lt?.value).toMatch(/^ghcr\.io\/ggml-org\/llama\.cpp/);
+    expect(JSON.stringify(doc.providerErrors)).not.toContain("offline-stand-in");
+  });
+});
+
+describe("stack names", () => {
+  it(`fit every physical name at the longest allowed stack name (${MAX_STACK_NAME_LENGTH} characters)`, async () => {
+    expect("twelve-chars").toHaveLength(MAX_STACK_NAME_LENGTH);
+    const r = await plan({ root: FIXTURES, stack: "twelve-chars", load: loader() });
+    expect(r.providerErrors).toEqual([]);
+  });
+
+  it("refuse a longer or uppercase stack name before anything is registered, exit 3", async () => {
+    for (const stackName of ["thirteen-char", "Staging"]) {
+      await expect(plan({ root: ROOT, stack: "staging", stackName, load: loader() })).rejects.toThrow(new RegExp(`stack name "${stackName}" is not usable.*1-12 lowercase`));
+    }
+  });
+});
+
+describe("the mock returns what the provider would, never something kinder", () => {
+  it("keeps the autonamed physical name whole in ids, ARNs and DNS names, however long", async () => {
+    const r = await plan({ root: FIXTURES, stack: "bad", load: loader("pre-fix-lb-names") });
+    const lb = r.resources.find((x) => x.name === "hybrid-inference-bad-aws-burst-nlb");
+    const physical = String(lb?.inputs.name);
+    expect(physical).toMatch(/^hybrid-inference-bad-aws-burst-nlb-[0-9a-f]{7}$/);
+    const { runProgram, one } = await import("../helpers/fleet");
+    const run = await runProgram("staging");
+    const nlb = one(run.resources, "aws:lb/loadBalancer:LoadBalancer");
+    expect(String(nlb.state.arn)).toContain(`/net/${String(nlb.inputs.name)}/`);
+    expect(String(nlb.state.dnsName).startsWith(`${String(nlb.inputs.name)}-`)).toBe(true);
+    const param = one(run.resources, "aws:ssm/parameter:Parameter");
+    expect(param.state.name).toBe(param.inputs.name);
+    expect(param.state.arn).toBe(`arn:aws:ssm:eu-central-1:123456789012:parameter/${String(param.inputs.name)}`);
+  });
+});
+
 describe("plan command line", () => {
   it("prints a table with the components, the cost and the verdict, exit 0", async () => {
     const r = await cli(["--stack", "staging"]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("hybrid:aws:BurstPool hybrid-inference-staging-aws-burst");
     expect(r.out).toMatch(/base \+ full burst/);
-    expect(r.out).toMatch(/PASS: 0 mandatory/);
+    expect(r.out).toMatch(/Provider rules: every resource is one the providers accept\./);
+    expect(r.out).toMatch(/PASS: 0 provider errors, 0 mandatory/);
   });
 
   it.each([

@@ -3,7 +3,7 @@ import { getInstanceType, hourlyUsd, HOURS_PER_MONTH } from "../../infra/catalog
 import { expensiveInstanceTypes, poolWorstCaseCost, stackBudget } from "../../policies/cost";
 import { check, messages, res } from "./harness";
 
-const server = (name: string, serverType = "cx32") => res("hcloud:index/server:Server", name, { serverType });
+const server = (name: string, serverType = "cpx32") => res("hcloud:index/server:Server", name, { serverType });
 const asg = (name: string, types: string[], min: number, max: number) =>
   res("aws:autoscaling/group:Group", name, { minSize: min, maxSize: max, mixedInstancesPolicy: { launchTemplate: { overrides: types.map((instanceType) => ({ instanceType })) } } });
 
@@ -16,7 +16,7 @@ describe("expensive-instance-types", () => {
   });
 
   it("warns on listed types and on types the catalog cannot price", async () => {
-    expect(messages(await check(p, server("a", "cx32"), { expensiveTypes: ["cx32"] }))).toEqual(["a: cx32 is listed as expensive for this stack"]);
+    expect(messages(await check(p, server("a", "cpx32"), { expensiveTypes: ["cpx32"] }))).toEqual(["a: cpx32 is listed as expensive for this stack"]);
     expect(messages(await check(p, res("gcp:compute/instanceTemplate:InstanceTemplate", "t", { machineType: "a3-megagpu-8g" })))).toEqual([expect.stringContaining("not in the instance catalog")]);
   });
 });
@@ -39,7 +39,7 @@ describe("pool-worst-case-cost (stack)", () => {
 describe("stack-budget (stack)", () => {
   it("passes under budget and fails over it, with the worst case at max size", async () => {
     const rs = [server("a"), asg("g", ["r7a.large", "m7a.large"], 0, 4)];
-    const worst = (hourlyUsd(getInstanceType("hetzner", "cx32"), "on-demand") + 4 * (getInstanceType("aws", "r7a.large").spotHourly as number)) * HOURS_PER_MONTH;
+    const worst = (hourlyUsd(getInstanceType("hetzner", "cpx32"), "on-demand") + 4 * (getInstanceType("aws", "r7a.large").spotHourly as number)) * HOURS_PER_MONTH;
     expect(await check(stackBudget, rs, { monthlyBudgetUsd: Math.ceil(worst) })).toEqual([]);
     const v = await check(stackBudget, rs, { monthlyBudgetUsd: Math.floor(worst) - 1 });
     expect(v).toEqual([expect.objectContaining({ enforcementLevel: "mandatory", message: expect.stringContaining(`worst-case monthly cost $${worst.toFixed(0)}`) })]);

@@ -47,7 +47,7 @@ describe("no-on-demand-outside-base", () => {
   });
 
   it("leaves the Hetzner base layer alone", async () => {
-    expect(await check(noOnDemandOutsideBase, res("hcloud:index/server:Server", "n", { serverType: "cx32" }))).toEqual([]);
+    expect(await check(noOnDemandOutsideBase, res("hcloud:index/server:Server", "n", { serverType: "cpx32" }))).toEqual([]);
   });
 });
 

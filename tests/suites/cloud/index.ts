@@ -23,7 +23,7 @@ export async function cloudSmoke(o: RunnerOptions, io: { stderr: (s: string) => 
   } catch (e) {
     return errorDocument("cloud", "configuration", `the smoke stack's config is invalid: ${(e as Error).message}`);
   }
-  const stackName = smokeStackName(cloud, new Date(), randomBytes(2).toString("hex"));
+  const stackName = smokeStackName(cloud, randomBytes(3).toString("hex"));
   return runCloudSmoke(
     {
       cloud,

@@ -27,7 +27,7 @@ export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestMod
     // Hetzner nodes read the model from S3, so the Hetzner smoke keeps AWS for its bucket with the pool at zero.
     aws: { ...base.aws, enabled: cloud === "aws" || cloud === "hetzner", minSize: cloud === "aws" ? 1 : 0, maxSize: cloud === "aws" ? 1 : 0, desiredCapacity: cloud === "aws" ? 1 : 0 },
     gcp: { ...base.gcp, enabled: cloud === "gcp", minReplicas: cloud === "gcp" ? 1 : 0, maxReplicas: cloud === "gcp" ? 1 : 0 },
-    hetzner: { ...base.hetzner, enabled: cloud === "hetzner", count: cloud === "hetzner" ? 1 : 0, serverType: "cx22", modelSource: "aws", dedicatedHosts: [] },
+    hetzner: { ...base.hetzner, enabled: cloud === "hetzner", count: cloud === "hetzner" ? 1 : 0, serverType: "cpx22", modelSource: "aws", dedicatedHosts: [] },
     storage: { ...base.storage, protect: false },
   });
 }
@@ -49,7 +49,11 @@ export function estimate(cfg: StackConfig, cloud: SmokeCloud, budgetMinutes: num
 }
 
 /** A unique, sortable, valid stack name: smoke-aws-20261121t175002-k3f9. */
-export function smokeStackName(cloud: SmokeCloud, now: Date, random: string): string {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").toLowerCase();
-  return `smoke-${cloud}-${stamp}-${random}`;
+/**
+ * An ephemeral stack's name: "smk-<cloud initial>-<6 hex>", 12 characters, the most the program's physical names
+ * leave for a stack (MAX_STACK_NAME_LENGTH in infra/stack-config.ts).
+ */
+export function smokeStackName(cloud: SmokeCloud, random: string): string {
+  if (!/^[0-9a-f]{6}$/.test(random)) throw new Error(`smoke stack suffix must be 6 hex characters (got ${random})`);
+  return `smk-${cloud[0]}-${random}`;
 }
