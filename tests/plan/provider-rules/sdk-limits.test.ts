@@ -65,3 +65,17 @@ describe("autonaming as the engine does it", () => {
     expect(autonameSpec("aws:lb/listener:Listener")).toBeUndefined();
   });
 });
+
+describe("docs/provider-rules.md", () => {
+  it("is current (npm run gen:provider-rules-docs) and lists every rule with its source", async () => {
+    const { renderProviderRulesDocs } = await import("../../../plan/provider-rules/docs");
+    const { providerRules } = await import("../../../plan/provider-rules");
+    const doc = readFileSync(path.join(ROOT, "docs/provider-rules.md"), "utf8");
+    expect(doc).toBe(renderProviderRulesDocs());
+    for (const r of providerRules) {
+      expect(doc).toContain(`| \`${r.id}\` | ${r.phase} |`);
+      expect(r.source.length, r.id).toBeGreaterThan(20);
+    }
+    expect(new Set(providerRules.map((r) => r.id)).size).toBe(providerRules.length);
+  });
+});
