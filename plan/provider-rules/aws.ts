@@ -387,6 +387,50 @@ export const vpcAndSubnetCidrs: ProviderRule = {
   },
 };
 
+const SG_DESCRIPTION = /^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]*$/;
+
+export const securityGroupDescriptions: ProviderRule = {
+  id: "aws-security-group-description",
+  types: ["aws:ec2/securityGroup:SecurityGroup", ...SG_RULE_TYPES, "aws:ec2/securityGroupRule:SecurityGroupRule"],
+  description: "Security group and rule descriptions are at most 255 characters from a-z, A-Z, 0-9, spaces and ._-:/()#,@[]+=&;{}!$* (no apostrophes, no non-ASCII).",
+  phase: "up",
+  source: "Amazon EC2 API CreateSecurityGroup GroupDescription / IpRange Description: \"Constraints: Up to 255 characters in length. Allowed characters are a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*\"",
+  check: (r) => {
+    const d = str(r.inputs.description);
+    if (d === undefined) return [];
+    const out: Finding[] = [];
+    if (d.length > 255) out.push({ field: "description", message: `description is ${d.length} characters, above 255` });
+    if (!SG_DESCRIPTION.test(d)) out.push({ field: "description", message: `description has characters EC2 refuses: ${[...new Set([...d].filter((c) => !SG_DESCRIPTION.test(c)))].join(" ")}` });
+    return out;
+  },
+};
+
+export const eipDomain: ProviderRule = {
+  id: "aws-eip-domain",
+  types: ["aws:ec2/eip:Eip"],
+  description: "An Elastic IP for a VPC resource (a NAT gateway) is allocated with domain \"vpc\" (the v6 provider removed the vpc flag).",
+  phase: "preview",
+  source: "hashicorp/terraform-provider-aws v6 upgrade guide: aws_eip \"vpc\" argument removed, use domain = \"vpc\"; EC2 AllocateAddress Domain: vpc | standard",
+  check: (r) => (str(r.inputs.domain) === "vpc" ? [] : [{ field: "domain", message: "domain must be \"vpc\"" }]),
+};
+
+export const policyDocumentSizes: ProviderRule = {
+  id: "aws-policy-document-size",
+  types: ["aws:iam/role:Role", "aws:s3/bucketPolicy:BucketPolicy"],
+  description: "A role's trust policy is at most 2048 characters (the default quota); an S3 bucket policy at most 20 KB.",
+  phase: "up",
+  source: "IAM User Guide, IAM and AWS STS quotas: \"Role trust policy length: 2,048 characters\"; Amazon S3 User Guide, bucket policies: \"Bucket policies are limited to 20 KB in size\"",
+  check: (r) => {
+    const field = r.type === "aws:iam/role:Role" ? "assumeRolePolicy" : "policy";
+    const raw = r.inputs[field];
+    if (raw === undefined) return [];
+    const text = typeof raw === "string" ? raw : JSON.stringify(raw);
+    const max = r.type === "aws:iam/role:Role" ? 2048 : 20 * 1024;
+    const n = r.type === "aws:iam/role:Role" ? text.replace(/\s/g, "").length : Buffer.byteLength(text);
+    return n > max ? [{ field, value: `${n}`, message: `${field} is ${n} ${r.type === "aws:iam/role:Role" ? "characters" : "bytes"}, above ${max}` }] : [];
+  },
+};
+
 export const awsRules: ProviderRule[] = [
   lbSubnetsOnePerZone,
   listenerProtocolAndCertificate,
@@ -404,4 +448,7 @@ export const awsRules: ProviderRule[] = [
   iamPolicySize,
   awsTagLimits,
   vpcAndSubnetCidrs,
+  securityGroupDescriptions,
+  eipDomain,
+  policyDocumentSizes,
 ];

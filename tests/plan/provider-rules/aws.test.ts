@@ -123,6 +123,19 @@ describe("AWS provider rules", () => {
     expect(problems(rules.awsTagLimits, res("aws:ec2/vpc:Vpc", "v", { tags: { ...tags, "aws:x": "y" } }))).toEqual(["52 tags; at most 50", "tag keys must not begin with aws:"]);
   });
 
+  it("aws-security-group-description: EC2's character set", () => {
+    expect(problems(rules.securityGroupDescriptions, res("aws:ec2/securityGroup:SecurityGroup", "sg", { description: "inference nodes (port 8080)" }))).toEqual([]);
+    expect(problems(rules.securityGroupDescriptions, res("aws:ec2/securityGroup:SecurityGroup", "sg", { description: "router's nodes – TLS" }))).toEqual(["description has characters EC2 refuses: ' –"]);
+  });
+
+  it("aws-eip-domain and aws-policy-document-size", () => {
+    expect(problems(rules.eipDomain, res("aws:ec2/eip:Eip", "e", { domain: "vpc" }))).toEqual([]);
+    expect(problems(rules.eipDomain, res("aws:ec2/eip:Eip", "e", {}))).toEqual(['domain must be "vpc"']);
+    const trust = (n: number) => res("aws:iam/role:Role", "r", { assumeRolePolicy: JSON.stringify({ Statement: [{ Sid: "x".repeat(n) }] }) });
+    expect(problems(rules.policyDocumentSizes, trust(100))).toEqual([]);
+    expect(problems(rules.policyDocumentSizes, trust(2100))).toEqual([expect.stringMatching(/^assumeRolePolicy is \d+ characters, above 2048$/)]);
+  });
+
   it("aws-vpc-subnet-cidrs", () => {
     const vpc = res("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.20.0.0/16" });
     const a = subnet("a", "x", "10.20.0.0/20", vpc);
