@@ -169,5 +169,8 @@ export const SERVICE_PRICES: Record<string, ServicePrice> = {
   "aws/nlb": { currency: "USD", hourly: 0.0270, source: "AWS ELB price list, eu-central-1, NLB hour (LCUs extra)", asOf: "2026-11-02" },
   "aws/nat-gateway": { currency: "USD", hourly: 0.0520, source: "AWS VPC price list, eu-central-1, NAT gateway hour (data extra)", asOf: "2026-11-02" },
   "gcp/forwarding-rule": { currency: "USD", hourly: 0.0250, source: "GCP Cloud Load Balancing, first 5 forwarding rules", asOf: "2026-11-02" },
+  // Cloud Armor Standard: $5 per policy and $1 per rule per month (requests extra: $0.75 per million).
+  "gcp/cloud-armor-policy": { currency: "USD", hourly: 5 / 730, source: "cloud.google.com/armor/pricing, Standard tier, per policy per month / 730", asOf: "2026-12-03" },
+  "gcp/cloud-armor-rule": { currency: "USD", hourly: 1 / 730, source: "cloud.google.com/armor/pricing, Standard tier, per rule per month / 730", asOf: "2026-12-03" },
   "gcp/cloud-nat": { currency: "USD", hourly: 0.0014, source: "GCP Cloud NAT, per VM hour up to 32 VMs (data extra)", asOf: "2026-11-02" },
 };

@@ -10,8 +10,8 @@ import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
 export const CONFIG_NAMESPACE = "hybrid-inference";
 
 /** Top-level keys read from `Pulumi.<stack>.yaml`. Secrets are read separately, as Pulumi secrets. */
-export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "model", "inference", "hetzner", "aws", "gcp", "storage"] as const;
-export const SECRET_KEYS = ["apiKey", "dedicatedSshPrivateKey"] as const;
+export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "burstClientCidrs", "model", "inference", "hetzner", "router", "aws", "gcp", "storage"] as const;
+export const SECRET_KEYS = ["apiKey", "dedicatedSshPrivateKey", "routerTlsCertificate", "routerTlsPrivateKey"] as const;
 
 const MIN_PREFIX = { 4: 8, 6: 16 } as const;
 
@@ -32,6 +32,13 @@ const adminCidr = z.string().superRefine((v, ctx) => {
   if (p.prefix < MIN_PREFIX[p.family]) {
     ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[p.family]} for IPv${p.family})` });
   }
+});
+
+/** Extra clients of the burst pools' TLS endpoints: IPv4 networks of at least /16 (the routers are always allowed). */
+const clientCidr = z.string().superRefine((v, ctx) => {
+  const p = parseCidr(v);
+  if (!p || p.family !== 4) ctx.addIssue({ code: "custom", message: "must be an IPv4 CIDR such as 198.51.100.7/32" });
+  else if (p.prefix < 16) ctx.addIssue({ code: "custom", message: "is too broad for a burst pool client (allowed: a prefix of at least /16)" });
 });
 
 const networkCidr = z.string().refine((v) => parseCidr(v)?.family === 4, "must be an IPv4 CIDR such as 10.10.0.0/16");
@@ -86,6 +93,8 @@ const dedicatedHost = z.strictObject({
   ip: z.string().refine((v) => parseCidr(`${v}/32`) !== undefined || parseCidr(`${v}/128`) !== undefined, "must be an IP address"),
   serverType: instanceTypeOf("hetzner", { dedicated: true }),
   user: z.string().default("root"),
+  /** The host's address on a vSwitch subnet coupled to the cloud network: how the routers reach it privately. */
+  privateIp: z.string().refine((v) => parseCidr(`${v}/32`) !== undefined, "must be an IPv4 address").optional(),
 });
 
 const hetznerSchema = z.strictObject({
@@ -130,6 +139,30 @@ const gcpSchema = z.strictObject({
   targetCpuPercent: z.number().min(10).max(95).default(60),
 });
 
+/** A DNS name the stack's public endpoint answers on. */
+const domainName = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, "must be a lowercase DNS name such as inference.example.com");
+
+/**
+ * The routers: the fleet's one public endpoint. HAProxy on small Hetzner servers fills the base layer's slots first,
+ * spills over to the burst pools, retries, and queues; the Hetzner load balancer in front terminates TLS.
+ */
+const routerSchema = z.strictObject({
+  domain: domainName,
+  /** managed: a Let's Encrypt certificate from Hetzner (the domain's zone must be in Hetzner DNS); uploaded: the secrets routerTlsCertificate and routerTlsPrivateKey. */
+  certificate: z.enum(["managed", "uploaded"]).default("managed"),
+  serverType: instanceTypeOf("hetzner", { dedicated: false }).default("cpx12"),
+  /** At least two, spread across hosts (a spread placement group holds at most 10); they take the private addresses .2-.9. */
+  count: z.number().int().min(2).max(8).default(2),
+  listenPort: z.number().int().min(1024).max(65535).default(8000),
+  metricsPort: z.number().int().min(1024).max(65535).default(8405),
+  /** How long a request may wait for a base slot when the burst pools are full or absent. */
+  queueTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+  /** How many requests may wait, per base slot, before the router answers 503 at once. */
+  queuePerSlot: z.number().int().min(0).max(64).default(2),
+});
+
 const storageSchema = z.strictObject({
   /** Prevent deletion of the buckets (protect on create, retain on delete). */
   protect: z.boolean().optional(),
@@ -149,9 +182,11 @@ export const stackConfigSchema = z
     owner: labelValue,
     costCenter: labelValue,
     adminCidrs: z.array(adminCidr).min(1, "list at least one admin CIDR"),
+    burstClientCidrs: z.array(clientCidr).default([]),
     model: modelSchema,
     inference: inferenceSchema,
     hetzner: hetznerSchema,
+    router: routerSchema.optional(),
     aws: awsSchema,
     gcp: gcpSchema,
     storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, softDeleteDays: 7, gcsLocation: "EU" }),
@@ -176,6 +211,17 @@ export const stackConfigSchema = z
     const hcloudType = findInstanceType("hetzner", c.hetzner.serverType);
     if (c.hetzner.enabled && hcloudType?.locations && !hcloudType.locations.includes(c.hetzner.location)) {
       ctx.addIssue({ code: "custom", path: ["hetzner", "serverType"], message: `is not sold in ${c.hetzner.location}; it is sold in ${hcloudType.locations.join(", ")}` });
+    }
+    if (c.hetzner.enabled && !c.router) {
+      ctx.addIssue({ code: "custom", path: ["router"], message: "is required when hetzner is enabled: the routers are the stack's public endpoint (set at least router.domain)" });
+    }
+    if (c.router && c.hetzner.enabled) {
+      c.hetzner.dedicatedHosts.forEach((h, i) => {
+        if (!h.privateIp) ctx.addIssue({ code: "custom", path: ["hetzner", "dedicatedHosts", i, "privateIp"], message: "is required: the routers reach base servers over the private network (couple the host's vSwitch to the cloud network)" });
+      });
+    }
+    if (c.router && c.router.listenPort === c.router.metricsPort) {
+      ctx.addIssue({ code: "custom", path: ["router", "metricsPort"], message: `must differ from router.listenPort (${c.router.listenPort})` });
     }
     if (c.hetzner.enabled && !c[c.hetzner.modelSource].enabled) {
       ctx.addIssue({ code: "custom", path: ["hetzner", "modelSource"], message: `names ${c.hetzner.modelSource}, which is disabled; allowed: an enabled cloud (aws or gcp)` });

@@ -5,11 +5,14 @@
 import * as aws from "@pulumi/aws";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { getInstanceType, type Cloud, type InstanceType } from "./catalog";
+import { getInstanceType, hourlyUsd, worstHourlyUsd, type Cloud, type InstanceType } from "./catalog";
 import type { StackConfig } from "./config";
 import { AwsBurstPool } from "./aws/burst-pool";
 import { GcpBurstPool } from "./gcp/burst-pool";
-import { HetznerBaseLayer } from "./hetzner/base-layer";
+import { HetznerBaseLayer, routerIp } from "./hetzner/base-layer";
+import type { BurstEndpoint } from "./hetzner/haproxy";
+import { HetznerRouter, type RouterCertificate } from "./hetzner/router";
+import { PrivateCa } from "./tls/private-ca";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
 import { awsLbLogicalName, awsTags, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
@@ -20,12 +23,16 @@ import { S3Checkpoints } from "./storage/s3-checkpoints";
 export interface FleetSecrets {
   apiKey?: pulumi.Output<string>;
   dedicatedSshPrivateKey?: pulumi.Output<string>;
+  routerTlsCertificate?: pulumi.Output<string>;
+  routerTlsPrivateKey?: pulumi.Output<string>;
 }
 
 export interface Fleet {
   s3?: S3Checkpoints;
   gcs?: GcsCheckpoints;
   hetzner?: HetznerBaseLayer;
+  router?: HetznerRouter;
+  burstCa?: PrivateCa;
   aws?: AwsBurstPool;
   gcp?: GcpBurstPool;
   launchSpecs: Partial<Record<"hetzner" | "aws" | "gcp", LaunchSpec>>;
@@ -49,6 +56,12 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   const common = { image: cfg.inference.image, modelSha256: cfg.model.sha256, modelSizeBytes: cfg.model.sizeBytes };
   const protect = cfg.storage.protect ?? false;
   const fleet: Fleet = { launchSpecs: {} };
+
+  // The routers need the burst pools' endpoints, and the pools admit only the routers' addresses: the routers are
+  // created first with this list to come, and it is resolved once the pools exist.
+  const [burstEndpoints, resolveBurstEndpoints] = pulumi.deferredOutput<BurstEndpoint[]>();
+  const ca = cfg.aws.enabled || cfg.gcp.enabled ? new PrivateCa(name("burst-ca"), { commonName: `hybrid-inference ${ctx.stack} burst pools` }) : undefined;
+  if (ca) fleet.burstCa = ca;
 
   const awsProvider = cfg.aws.enabled ? new aws.Provider("aws", { region: cfg.aws.region as aws.Region }) : undefined;
   const gcpProvider = cfg.gcp.enabled ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region }) : undefined;
@@ -110,11 +123,9 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       serverType: cfg.hetzner.serverType,
       count: cfg.hetzner.count,
       image: cfg.hetzner.image,
-      loadBalancerType: cfg.hetzner.loadBalancerType,
       networkCidr: cfg.hetzner.networkCidr,
       sshPublicKey: cfg.hetzner.sshPublicKey,
       adminCidrs: cfg.adminCidrs,
-      inferencePort: cfg.inference.port,
       labels: hcloudLabels(labelCtx, "base"),
       bootScript: bootFor(spec),
       secretFiles,
@@ -127,7 +138,52 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       })),
       ...(secrets.dedicatedSshPrivateKey ? { dedicatedSshPrivateKey: secrets.dedicatedSshPrivateKey } : {}),
     });
+
+    // The routers run beside the base layer: with Hetzner off, the stack has no router (and its settings wait).
+    if (cfg.router) {
+      const r = cfg.router;
+      const base = [
+        ...fleet.hetzner.privateAddresses.map((address, i) => ({ name: `base${i}`, address, port: cfg.inference.port, slots: spec.parallel })),
+        ...cfg.hetzner.dedicatedHosts.map((h) => ({
+          name: `dedicated-${h.name}`,
+          address: h.privateIp ?? h.ip,
+          port: cfg.inference.port,
+          slots: launchFor(getInstanceType("hetzner", h.serverType)).parallel,
+        })),
+      ];
+      const certificate: RouterCertificate =
+        r.certificate === "managed"
+          ? { kind: "managed" }
+          : { kind: "uploaded", certificate: requireSecret(secrets.routerTlsCertificate, "routerTlsCertificate"), privateKey: requireSecret(secrets.routerTlsPrivateKey, "routerTlsPrivateKey") };
+      fleet.router = new HetznerRouter(name("router"), {
+        location: cfg.hetzner.location,
+        serverType: r.serverType,
+        count: r.count,
+        image: cfg.hetzner.image,
+        loadBalancerType: cfg.hetzner.loadBalancerType,
+        labels: hcloudLabels(labelCtx, "router"),
+        sshKeyId: fleet.hetzner.sshKey.id,
+        firewallId: fleet.hetzner.firewall.id,
+        networkId: fleet.hetzner.network.id.apply(Number),
+        subnet: fleet.hetzner.subnet,
+        address: (i) => routerIp(cfg.hetzner.networkCidr, i),
+        domain: r.domain,
+        certificate,
+        listenPort: r.listenPort,
+        metricsPort: r.metricsPort,
+        queueTimeoutSeconds: r.queueTimeoutSeconds,
+        queuePerSlot: r.queuePerSlot,
+        ctxPerSlot: cfg.inference.ctxPerSlot,
+        base,
+        burst: burstEndpoints,
+        burstCaPem: ca?.certPem ?? "",
+        ...(apiKey ? { apiKey } : {}),
+      });
+    }
   }
+
+  // The burst pools admit only the routers (and any extra clients the stack names).
+  const clients: pulumi.Input<string>[] = [...(fleet.router?.egressIps ?? []), ...cfg.burstClientCidrs];
 
   if (awsProvider && fleet.s3) {
     const s3 = fleet.s3;
@@ -140,6 +196,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       tags: awsTags(labelCtx, "aws-burst"),
       modelBucketArn: s3.bucketArn,
       loadBalancerName: awsLbLogicalName(ctx, "burst"),
+      ca: ca as PrivateCa,
+      clients,
       ...(apiKey ? { apiKey } : {}),
       bootScript: (param) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {
@@ -170,6 +228,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       inferencePort: cfg.inference.port,
       labels: gcpLabels(labelCtx, "gcp-burst"),
       accountId: gcpAccountId(ctx, "burst"),
+      ca: ca as PrivateCa,
+      clients,
       grantNodeRead: (n, email) => gcs.grantModelRead(n, email),
       shutdownScript: renderShutdownScript(),
       bootScript: pulumi.all([gcs.bucketName, keyObject?.name]).apply(([bucket, object]) =>
@@ -185,5 +245,21 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
     }, { providers: { gcp: gcpProvider } });
   }
 
+  const burst: pulumi.Output<BurstEndpoint>[] = [];
+  if (fleet.aws && fleet.launchSpecs.aws) {
+    const slots = fleet.launchSpecs.aws.parallel;
+    burst.push(fleet.aws.host.apply((host) => ({ name: "aws", host, port: 443, tlsName: host, caFile: "", slots: cfg.aws.maxSize * slots, hourlyUsd: worstHourlyUsd("aws", cfg.aws.instanceTypes, "spot") / slots })));
+  }
+  if (fleet.gcp && fleet.launchSpecs.gcp) {
+    const slots = fleet.launchSpecs.gcp.parallel;
+    burst.push(fleet.gcp.host.apply((host) => ({ name: "gcp", host, port: 443, tlsName: host, caFile: "", slots: cfg.gcp.maxReplicas * slots, hourlyUsd: hourlyUsd(getInstanceType("gcp", cfg.gcp.machineType), "spot") / slots })));
+  }
+  // A pool that may not grow (max 0) has no capacity to spill to.
+  resolveBurstEndpoints(pulumi.all(burst).apply((b) => b.filter((x) => x.slots > 0)));
   return fleet;
+}
+
+function requireSecret(v: pulumi.Output<string> | undefined, key: string): pulumi.Output<string> {
+  if (!v) throw new Error(`hybrid-inference:${key} is required (as a secret) when router.certificate is uploaded`);
+  return v;
 }

@@ -47,6 +47,13 @@ export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets 
   const c = new pulumi.Config(CONFIG_NAMESPACE);
   const apiKey = c.getSecret("apiKey");
   const dedicatedSshPrivateKey = c.getSecret("dedicatedSshPrivateKey");
+  const routerTlsCertificate = c.getSecret("routerTlsCertificate");
+  const routerTlsPrivateKey = c.getSecret("routerTlsPrivateKey");
+  if (config.router?.certificate === "uploaded" && (!routerTlsCertificate || !routerTlsPrivateKey)) {
+    throw new ConfigError([
+      `${CONFIG_NAMESPACE}:routerTlsCertificate and ${CONFIG_NAMESPACE}:routerTlsPrivateKey are required (as secrets) when router.certificate is uploaded; set them with: pulumi config set --secret ${CONFIG_NAMESPACE}:routerTlsCertificate < cert.pem`,
+    ]);
+  }
   if (config.inference.requireApiKey && !apiKey) {
     throw new ConfigError([
       `${CONFIG_NAMESPACE}:apiKey is required (inference.requireApiKey is true); set it with: pulumi config set --secret ${CONFIG_NAMESPACE}:apiKey <key>`,
@@ -55,5 +62,13 @@ export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets 
   if (config.hetzner.enabled && config.hetzner.dedicatedHosts.length > 0 && !dedicatedSshPrivateKey) {
     throw new ConfigError([`${CONFIG_NAMESPACE}:dedicatedSshPrivateKey is required (as a secret) when hetzner.dedicatedHosts is not empty`]);
   }
-  return { config, secrets: { ...(apiKey ? { apiKey } : {}), ...(dedicatedSshPrivateKey ? { dedicatedSshPrivateKey } : {}) } };
+  return {
+    config,
+    secrets: {
+      ...(apiKey ? { apiKey } : {}),
+      ...(dedicatedSshPrivateKey ? { dedicatedSshPrivateKey } : {}),
+      ...(routerTlsCertificate ? { routerTlsCertificate } : {}),
+      ...(routerTlsPrivateKey ? { routerTlsPrivateKey } : {}),
+    },
+  };
 }

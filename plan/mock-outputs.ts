@@ -140,6 +140,26 @@ function hcloudOutputs(type: string, name: string, inputs: State): { id: string;
   }
 }
 
+/** A PEM block of the right shape; the body is derived from the resource, not a real key or certificate. */
+function pem(label: string, seed: string): string {
+  const body = Buffer.from(createHash("sha512").update(seed).digest()).toString("base64");
+  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
+}
+
+function tlsOutputs(type: string, name: string): { id: string; state: State } {
+  switch (type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { id: hex(name, 40), state: { privateKeyPem: pem("PRIVATE KEY", name), publicKeyPem: pem("PUBLIC KEY", name) } };
+    case "tls:index/certRequest:CertRequest":
+      return { id: hex(name, 40), state: { certRequestPem: pem("CERTIFICATE REQUEST", name) } };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { id: String(parseInt(hex(name, 12), 16)), state: { certPem: pem("CERTIFICATE", name), readyForRenewal: false, validityStartTime: "2026-12-03T00:00:00Z", validityEndTime: "2027-12-03T00:00:00Z" } };
+    default:
+      return { id: hex(name, 12), state: {} };
+  }
+}
+
 /** Echoes the inputs and adds what the provider would compute. `provider` holds the inputs of the resource's provider. */
 export function mockResource(args: MockResourceArgs, provider?: State): { id: string; state: State } {
   const inputs = (args.inputs ?? {}) as State;
@@ -148,6 +168,7 @@ export function mockResource(args: MockResourceArgs, provider?: State): { id: st
     pkg === "aws" ? awsOutputs(args.type, args.name, inputs, text(provider?.region) ?? MOCK_AWS_REGION)
     : pkg === "gcp" ? gcpOutputs(args.type, args.name, inputs, provider)
     : pkg === "hcloud" ? hcloudOutputs(args.type, args.name, inputs)
+    : pkg === "tls" ? tlsOutputs(args.type, args.name)
     : { id: `${args.name}-id`, state: {} };
   return { id: args.id || out.id, state: { ...inputs, ...out.state } };
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
 import { modelReadStatements } from "../storage/s3-checkpoints";
 import { AwsNetwork } from "./network";
@@ -27,8 +28,15 @@ export interface AwsBurstPoolArgs {
   /** The API key, stored as an SSM SecureString the nodes read at boot. */
   apiKey?: pulumi.Input<string>;
   /** Renders the boot script given the SSM parameter name of the API key (if any). */
-  bootScript: (apiKeyParameter?: pulumi.Output<string>) => pulumi.Input<string>;
+  bootScript: (apiKeyParameter?: pulumi.Input<string>) => pulumi.Input<string>;
+  /** Signs the load balancer's certificate; the routers trust it. */
+  ca: PrivateCa;
+  /** The only sources the load balancer's TLS port admits: the routers' IPv4 addresses, and any extra CIDRs. */
+  clients: pulumi.Input<string>[];
 }
+
+/** The TLS policy of the load balancer's listener: TLS 1.3 and 1.2 with forward secrecy only. */
+export const NLB_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
 
 /** Canonical's Ubuntu 24.04 LTS, amd64, gp3. */
 export const UBUNTU_OWNER = "099720109477";
@@ -58,6 +66,10 @@ export class AwsBurstPool extends pulumi.ComponentResource {
   readonly loadBalancer: aws.lb.LoadBalancer;
   readonly targetGroup: aws.lb.TargetGroup;
   readonly apiKeyParameter?: aws.ssm.Parameter;
+  readonly certificate: aws.acm.Certificate;
+  readonly listener: aws.lb.Listener;
+  /** The load balancer's DNS name: what its certificate names and the routers connect to. */
+  readonly host: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
   readonly groupName: pulumi.Output<string>;
 
@@ -75,12 +87,21 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     }, child);
     const vpcId = this.network.vpc.id;
 
-    // Security groups: the load balancer takes HTTP; nodes take the inference port from the load balancer only, and SSH from admins only.
+    // Security groups: the load balancer takes TLS on 443 only from the clients allowed later (allowClients: the
+    // routers); nodes take the inference port from the load balancer only, and SSH from admins only.
     this.lbSecurityGroup = new aws.ec2.SecurityGroup(`${name}-lb`, { vpcId, description: "inference load balancer", tags: { ...tags, Name: `${name}-lb` } }, child);
     this.nodeSecurityGroup = new aws.ec2.SecurityGroup(`${name}-node`, { vpcId, description: "inference nodes", tags: { ...tags, Name: `${name}-node` } }, child);
-    new aws.vpc.SecurityGroupIngressRule(`${name}-lb-http`, {
-      securityGroupId: this.lbSecurityGroup.id, ipProtocol: "tcp", fromPort: 80, toPort: 80, cidrIpv4: "0.0.0.0/0", description: "inference API", tags,
-    }, child);
+    args.clients.forEach((client, i) => {
+      new aws.vpc.SecurityGroupIngressRule(`${name}-lb-client-${i}`, {
+        securityGroupId: this.lbSecurityGroup.id,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: pulumi.output(client).apply((c) => (c.includes("/") ? c : `${c}/32`)),
+        description: "TLS from a router",
+        tags,
+      }, child);
+    });
     new aws.vpc.SecurityGroupEgressRule(`${name}-lb-to-nodes`, {
       securityGroupId: this.lbSecurityGroup.id, ipProtocol: "tcp", fromPort: args.inferencePort, toPort: args.inferencePort,
       referencedSecurityGroupId: this.nodeSecurityGroup.id, description: "to inference nodes", tags,
@@ -182,10 +203,22 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       healthCheck: { protocol: "HTTP", path: "/health", port: "traffic-port", matcher: "200", interval: 10, healthyThreshold: 2, unhealthyThreshold: 2 },
       tags,
     }, child);
-    new aws.lb.Listener(`${name}-http`, {
+    // The listener's certificate names the load balancer's own DNS name, signed by the stack's private CA, and is
+    // imported into ACM: the routers verify both. Nothing listens on port 80.
+    const issued = args.ca.issue(`${name}-tls`, { dnsNames: [this.loadBalancer.dnsName] });
+    this.certificate = new aws.acm.Certificate(`${name}-tls`, {
+      certificateBody: issued.certPem,
+      privateKey: issued.privateKeyPem,
+      certificateChain: issued.caPem,
+      tags,
+    }, child);
+    this.listener = new aws.lb.Listener(`${name}-tls`, {
       loadBalancerArn: this.loadBalancer.arn,
-      port: 80,
-      protocol: "TCP",
+      port: 443,
+      protocol: "TLS",
+      certificateArn: this.certificate.arn,
+      sslPolicy: NLB_SSL_POLICY,
+      alpnPolicy: "HTTP1Only",
       defaultActions: [{ type: "forward", targetGroupArn: this.targetGroup.arn }],
       tags,
     }, child);
@@ -230,7 +263,8 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       },
     }, child);
 
-    this.endpoint = pulumi.interpolate`http://${this.loadBalancer.dnsName}`;
+    this.host = this.loadBalancer.dnsName;
+    this.endpoint = pulumi.interpolate`https://${this.loadBalancer.dnsName}`;
     this.groupName = this.group.name;
     this.registerOutputs({ endpoint: this.endpoint, groupName: this.groupName });
   }

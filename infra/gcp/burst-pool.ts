@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
+import type { PrivateCa } from "../tls/private-ca";
 
 export interface GcpBurstPoolArgs {
   project: string;
@@ -22,6 +23,30 @@ export interface GcpBurstPoolArgs {
   shutdownScript: string;
   /** Service account id, 6-30 characters. */
   accountId: string;
+  /** Signs the load balancer's certificate; the routers trust it. */
+  ca: PrivateCa;
+  /** The only sources Cloud Armor admits: the routers' IPv4 addresses, and any extra CIDRs. */
+  clients: pulumi.Input<string>[];
+}
+
+/** Cloud Armor takes at most 10 source ranges per rule (cloud.google.com/armor/docs/security-policy-overview). */
+export const ARMOR_RANGES_PER_RULE = 10;
+/** The default rule's priority: the lowest, matched when nothing else is. */
+export const ARMOR_DEFAULT_PRIORITY = 2147483647;
+
+/** Cloud Armor rules: allow the clients (in chunks of 10 ranges), deny everything else with 403. */
+export function armorRules(clients: string[]): gcp.types.input.compute.SecurityPolicyRule[] {
+  const ranges = clients.map((c) => (c.includes("/") ? c : `${c}/32`));
+  const allow = Array.from({ length: Math.ceil(ranges.length / ARMOR_RANGES_PER_RULE) }, (_, i) => ({
+    action: "allow",
+    priority: 1000 + i,
+    description: "the routers",
+    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ranges.slice(i * ARMOR_RANGES_PER_RULE, (i + 1) * ARMOR_RANGES_PER_RULE) } },
+  }));
+  return [
+    ...allow,
+    { action: "deny(403)", priority: ARMOR_DEFAULT_PRIORITY, description: "everyone else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
+  ];
 }
 
 /** Google front ends and health checkers; the only sources that reach the inference port. */
@@ -46,7 +71,7 @@ export function sshSourcesByFamily(adminCidrs: string[]): { v4: string[]; v6: st
   return { v4: [IAP_RANGE, ...adminCidrs.filter((c) => parseCidr(c)?.family === 4)], v6 };
 }
 
-/** GCP spot burst pool: a regional managed instance group of Spot VMs behind a global HTTP load balancer. */
+/** GCP spot burst pool: a managed instance group of Spot VMs behind a global HTTPS load balancer that admits only the routers. */
 export class GcpBurstPool extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
   readonly subnet: gcp.compute.Subnetwork;
@@ -56,6 +81,11 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly group: gcp.compute.RegionInstanceGroupManager;
   readonly autoscaler: gcp.compute.RegionAutoscaler;
   readonly firewalls: gcp.compute.Firewall[];
+  readonly securityPolicy: gcp.compute.SecurityPolicy;
+  readonly certificate: gcp.compute.SSLCertificate;
+  readonly sslPolicy: gcp.compute.SSLPolicy;
+  /** The load balancer's address: what its certificate names and the routers connect to. */
+  readonly host: pulumi.Output<string>;
   readonly endpoint: pulumi.Output<string>;
   readonly groupName: pulumi.Output<string>;
 
@@ -185,6 +215,14 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       },
     }, child);
 
+    // Cloud Armor on the backend service: only the routers get through, everyone else gets 403.
+    this.securityPolicy = new gcp.compute.SecurityPolicy(`${name}-armor`, {
+      project,
+      description: "hybrid-inference burst pool: the routers only",
+      type: "CLOUD_ARMOR",
+      labels,
+      rules: pulumi.all(args.clients).apply((clients) => armorRules(clients)),
+    }, child);
     const backend = new gcp.compute.BackendService(`${name}-backend`, {
       project,
       protocol: "HTTP",
@@ -193,22 +231,39 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       timeoutSec: 600,
       healthChecks: this.healthCheck.id,
       connectionDrainingTimeoutSec: 30,
+      securityPolicy: this.securityPolicy.selfLink,
       backends: [{ group: this.group.instanceGroup, balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }],
       logConfig: { enable: true, sampleRate: 0.1 },
     }, child);
     const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, { project, defaultService: backend.id }, child);
-    const proxy = new gcp.compute.TargetHttpProxy(`${name}-proxy`, { project, urlMap: urlMap.id }, child);
     const address = new gcp.compute.GlobalAddress(`${name}-ip`, { project, labels }, child);
-    new gcp.compute.GlobalForwardingRule(`${name}-http`, {
+    // The certificate names the address itself, signed by the stack's private CA: the routers verify both. Only
+    // HTTPS is served (TLS 1.2 or later); nothing listens on port 80.
+    const issued = args.ca.issue(`${name}-tls`, { ipAddresses: [address.address] });
+    this.certificate = new gcp.compute.SSLCertificate(`${name}-tls`, {
+      project,
+      namePrefix: gcpName(`${name}-tls-`, 37),
+      certificate: pulumi.interpolate`${issued.certPem}${issued.caPem}`,
+      privateKey: issued.privateKeyPem,
+    }, child);
+    this.sslPolicy = new gcp.compute.SSLPolicy(`${name}-tls`, { project, profile: "MODERN", minTlsVersion: "TLS_1_2" }, child);
+    const proxy = new gcp.compute.TargetHttpsProxy(`${name}-proxy`, {
+      project,
+      urlMap: urlMap.id,
+      sslCertificates: [this.certificate.id],
+      sslPolicy: this.sslPolicy.id,
+    }, child);
+    new gcp.compute.GlobalForwardingRule(`${name}-https`, {
       project,
       target: proxy.id,
-      portRange: "80",
+      portRange: "443",
       ipAddress: address.address,
       loadBalancingScheme: "EXTERNAL_MANAGED",
       labels,
     }, child);
 
-    this.endpoint = pulumi.interpolate`http://${address.address}`;
+    this.host = address.address;
+    this.endpoint = pulumi.interpolate`https://${address.address}`;
     this.groupName = this.group.name;
     this.registerOutputs({ endpoint: this.endpoint, groupName: this.groupName });
   }

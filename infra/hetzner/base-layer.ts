@@ -19,11 +19,9 @@ export interface HetznerBaseLayerArgs {
   serverType: string;
   count: number;
   image: string;
-  loadBalancerType: string;
   networkCidr: string;
   sshPublicKey: string;
   adminCidrs: string[];
-  inferencePort: number;
   labels: Record<string, string>;
   /** Rendered boot script for the cloud servers (a secret when it embeds credentials). */
   bootScript: pulumi.Input<string>;
@@ -33,7 +31,7 @@ export interface HetznerBaseLayerArgs {
   dedicatedSshPrivateKey?: pulumi.Input<string>;
 }
 
-/** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the load balancer reaches it over the private network. */
+/** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the routers reach it over the private network. */
 export function baseFirewallRules(adminCidrs: string[]): hcloud.types.input.FirewallRule[] {
   return [
     { direction: "in", protocol: "tcp", port: "22", sourceIps: adminCidrs, description: "SSH from admin networks" },
@@ -41,11 +39,19 @@ export function baseFirewallRules(adminCidrs: string[]): hcloud.types.input.Fire
   ];
 }
 
-/** Address of the i-th server inside the subnet: .10, .11, ... */
+/** Address of the i-th base server inside the subnet: .10, .11, ... (at most 50 servers, up to .59). */
 export function serverIp(networkCidr: string, index: number): string {
   const [base] = networkCidr.split("/");
   const octets = (base ?? "").split(".").map(Number);
   return `${octets[0]}.${octets[1]}.1.${10 + index}`;
+}
+
+/** Address of the i-th router inside the subnet: .2 to .9 (.1 is the network's gateway). */
+export function routerIp(networkCidr: string, index: number): string {
+  if (index < 0 || index > 7) throw new Error(`router index ${index} out of range 0-7`);
+  const [base] = networkCidr.split("/");
+  const octets = (base ?? "").split(".").map(Number);
+  return `${octets[0]}.${octets[1]}.1.${2 + index}`;
 }
 
 export function subnetCidr(networkCidr: string): string {
@@ -54,7 +60,7 @@ export function subnetCidr(networkCidr: string): string {
   return `${octets[0]}.${octets[1]}.1.0/24`;
 }
 
-/** Hetzner Cloud base layer: always-on inference servers behind a load balancer, plus optional dedicated hosts. */
+/** Hetzner Cloud base layer: always-on inference servers on a private network (the routers send them requests), plus optional dedicated hosts. */
 export class HetznerBaseLayer extends pulumi.ComponentResource {
   readonly sshKey: hcloud.SshKey;
   readonly firewall: hcloud.Firewall;
@@ -62,11 +68,9 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
   readonly subnet: hcloud.NetworkSubnet;
   readonly placementGroup: hcloud.PlacementGroup;
   readonly servers: hcloud.Server[];
-  readonly loadBalancer: hcloud.LoadBalancer;
-  readonly service: hcloud.LoadBalancerService;
-  readonly target: hcloud.LoadBalancerTarget;
   readonly dedicatedInstalls: command.remote.Command[];
-  readonly endpoint: pulumi.Output<string>;
+  /** The base servers' private addresses: what the routers send requests to. */
+  readonly privateAddresses: string[];
   readonly poolSelector: string;
 
   constructor(name: string, args: HetznerBaseLayerArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -105,38 +109,6 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
       }, { parent: this, dependsOn: [this.subnet] }),
     );
 
-    this.loadBalancer = new hcloud.LoadBalancer(`${name}-lb`, {
-      loadBalancerType: args.loadBalancerType,
-      location: args.location,
-      algorithm: { type: "least_connections" },
-      labels,
-    }, child);
-    const lbNetwork = new hcloud.LoadBalancerNetwork(`${name}-lb-net`, {
-      loadBalancerId: this.loadBalancer.id.apply(Number),
-      subnetId: this.subnet.id,
-      enablePublicInterface: true,
-    }, child);
-    this.service = new hcloud.LoadBalancerService(`${name}-http`, {
-      loadBalancerId: this.loadBalancer.id,
-      protocol: "http",
-      listenPort: 80,
-      destinationPort: args.inferencePort,
-      healthCheck: {
-        protocol: "http",
-        port: args.inferencePort,
-        interval: 10,
-        timeout: 5,
-        retries: 3,
-        http: { path: "/health", statusCodes: ["200"] },
-      },
-    }, child);
-    this.target = new hcloud.LoadBalancerTarget(`${name}-targets`, {
-      type: "label_selector",
-      loadBalancerId: this.loadBalancer.id.apply(Number),
-      labelSelector: this.poolSelector,
-      usePrivateIp: true,
-    }, { parent: this, dependsOn: [lbNetwork] });
-
     this.dedicatedInstalls = args.dedicatedHosts.map((h) => {
       if (!args.dedicatedSshPrivateKey) throw new Error(`hetzner.dedicatedHosts[${h.name}] needs the secret hybrid-inference:dedicatedSshPrivateKey`);
       const script = pulumi.secret(pulumi.all([h.bootScript, args.secretFiles]).apply(([s, files]) => renderSshInstall(s, files)));
@@ -151,7 +123,7 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
       }, child);
     });
 
-    this.endpoint = pulumi.interpolate`http://${this.loadBalancer.ipv4}`;
-    this.registerOutputs({ endpoint: this.endpoint, loadBalancerId: this.loadBalancer.id, servers: this.servers.map((s) => s.name) });
+    this.privateAddresses = this.servers.map((_, i) => serverIp(args.networkCidr, i));
+    this.registerOutputs({ privateAddresses: this.privateAddresses, servers: this.servers.map((s) => s.name) });
   }
 }

@@ -88,6 +88,13 @@ export function estimateCost(resources: CostResource[]): CostEstimate {
       case "aws:ec2/natGateway:NatGateway":
         add(r, "base", "AWS NAT gateway", 1, service("aws/nat-gateway"));
         break;
+      case "gcp:compute/securityPolicy:SecurityPolicy": {
+        const rules = asArray(p.rules).length;
+        const policy = service("gcp/cloud-armor-policy");
+        const rule = service("gcp/cloud-armor-rule");
+        add(r, "base", `GCP Cloud Armor policy with ${rules} rules`, 1, policy !== undefined && rule !== undefined ? policy + rules * rule : undefined);
+        break;
+      }
       case "gcp:compute/routerNat:RouterNat":
         add(r, "base", "GCP Cloud NAT", 1, service("gcp/cloud-nat"));
         break;

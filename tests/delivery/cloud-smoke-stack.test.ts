@@ -64,10 +64,12 @@ describe("the cloud smoke's stack", () => {
     expect(ofType(result, "aws:autoscaling/group:Group")).toEqual([]);
   });
 
-  it("hetzner: one server, the AWS pool at zero (its bucket holds the model)", async () => {
+  it("hetzner: one base server behind the two routers, the AWS pool at zero (its bucket holds the model)", async () => {
     const { result } = await planSmoke("hetzner");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    expect(ofType(result, "hcloud:index/server:Server")).toHaveLength(1);
+    const servers = ofType(result, "hcloud:index/server:Server");
+    expect(servers.filter((s) => (s.inputs.labels as Record<string, string>).role === "router")).toHaveLength(2);
+    expect(servers).toHaveLength(3);
     const [group] = ofType(result, "aws:autoscaling/group:Group");
     expect(group?.inputs).toMatchObject({ minSize: 0, maxSize: 0 });
   });

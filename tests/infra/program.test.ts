@@ -146,24 +146,33 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(rules.map((x) => x.port)).toEqual(["22", undefined]);
     for (const rule of rules) for (const ip of rule.sourceIps) expect(ip).not.toMatch(/\/0$/);
     const servers = ofType(r(), "hcloud:index/server:Server");
-    expect(servers).toHaveLength(stack === "prod" ? 3 : 1);
+    const routers = servers.filter((s) => (s.inputs.labels as Record<string, string>).role === "router");
+    expect(servers.length - routers.length).toBe(stack === "prod" ? 3 : 1);
+    expect(routers).toHaveLength(2);
     for (const s of servers) {
       expect(s.inputs.firewallIds).toEqual([Number(fw.id)]);
-      expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv6Enabled: true }]);
       expect(s.inputs.placementGroupId).toEqual(expect.any(Number));
       expect(s.secretKeys).toContain("userData");
       expect(String(s.inputs.userData)).toMatch(/^#cloud-config\n/);
     }
+    for (const s of servers.filter((x) => !routers.includes(x))) expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv6Enabled: true }]);
+    // A router's egress is a primary IPv4 that outlives the server: the burst pools admit exactly these addresses.
+    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp");
+    expect(ips.map((i) => i.inputs)).toEqual(ips.map(() => expect.objectContaining({ type: "ipv4", assigneeType: "server", autoDelete: false, location: "fsn1" })));
+    for (const s of routers) expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv4: expect.any(Number), ipv6Enabled: false }]);
   });
 
-  it("puts the Hetzner servers behind a load balancer with a /health check, by label selector over the private network", () => {
+  it("serves one public endpoint: HTTPS on the Hetzner load balancer (HTTP only redirects), to the routers over the private network", () => {
     const svc = one(r(), "hcloud:index/loadBalancerService:LoadBalancerService").inputs;
-    expect(get(svc, "healthCheck", "http", "path")).toBe("/health");
-    expect(svc.destinationPort).toBe(8080);
+    expect(svc).toMatchObject({ protocol: "https", listenPort: 443, destinationPort: 8000 });
+    expect(get(svc, "http", "redirectHttp")).toBe(true);
+    expect(get(svc, "http", "certificates")).toEqual([Number(one(r(), "hcloud:index/managedCertificate:ManagedCertificate").id)]);
+    expect(get(svc, "healthCheck", "http", "path")).toBe("/healthz");
+    expect(one(r(), "hcloud:index/managedCertificate:ManagedCertificate").inputs.domainNames).toEqual([stack === "prod" ? "inference.acme-platform.example" : "staging.inference.acme-platform.example"]);
     const target = one(r(), "hcloud:index/loadBalancerTarget:LoadBalancerTarget").inputs;
     expect(target).toMatchObject({ type: "label_selector", usePrivateIp: true });
-    const [k, v] = String(target.labelSelector).split("=");
-    for (const s of ofType(r(), "hcloud:index/server:Server")) expect((s.inputs.labels as Record<string, string>)[k as string]).toBe(v);
+    const matches = ofType(r(), "hcloud:index/server:Server").filter((s) => String(target.labelSelector).split(",").every((t) => (s.inputs.labels as Record<string, string>)[t.split("=")[0] as string] === t.split("=")[1]));
+    expect(matches.map((s) => s.name)).toEqual([`hybrid-inference-${stack}-router-0`, `hybrid-inference-${stack}-router-1`]);
   });
 
   it("locks the S3 bucket down: all four public-access flags, SSE, versioning, TLS-only, lifecycle", () => {
@@ -208,9 +217,12 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
 
   it("exports endpoints, buckets, the model and the pools", () => {
     const o = run.outputs as Record<string, Record<string, unknown>>;
-    expect(o.endpoints?.hetzner).toMatch(/^http:\/\/\d+\.\d+\.\d+\.\d+$/);
-    expect(o.endpoints?.aws).toMatch(/\.elb\.eu-central-1\.amazonaws\.com$/);
-    expect(o.endpoints?.gcp).toMatch(/^http:\/\/34\./);
+    expect(o.endpoint).toBe(stack === "prod" ? "https://inference.acme-platform.example" : "https://staging.inference.acme-platform.example");
+    expect(o.endpoints?.router).toBe(o.endpoint);
+    expect(o.endpoints?.aws).toMatch(/^https:\/\/hi-[a-z]+-burst-[0-9a-f]{7}-[0-9a-f]{16}\.elb\.eu-central-1\.amazonaws\.com$/);
+    expect(o.endpoints?.gcp).toMatch(/^https:\/\/34\./);
+    expect(o.routerLoadBalancer).toMatchObject({ ipv4: expect.stringMatching(/^\d+\.\d+\.\d+\.\d+$/) });
+    expect(String(o.burstCaPem)).toMatch(/^-----BEGIN CERTIFICATE-----/);
     expect(o.buckets?.s3).toMatch(/^hybrid-inference-[a-z]+-checkpoints-/);
     expect(o.pools?.awsGroup).toBe(`hybrid-inference-${stack}-aws-burst-asg`);
     expect((o.pools?.hetznerServers as unknown[]).length).toBe(stack === "prod" ? 3 : 1);

@@ -11,10 +11,10 @@ describe("clouds switched off one at a time", () => {
     const run = await runProgram("staging", { overrides: { ...off("aws"), "hybrid-inference:hetzner": { ...staging.hetzner, modelSource: "gcp" } } });
     const types = run.resources.map((r) => r.type);
     expect(types.filter((t) => t.startsWith("aws:") || t === "pulumi:providers:aws" || t.startsWith("hybrid:aws") || t === "hybrid:storage:S3Checkpoints")).toEqual([]);
-    expect(prefixes(types)).toEqual(["gcp", "hcloud", "hybrid", "pulumi"]);
+    expect(prefixes(types)).toEqual(["gcp", "hcloud", "hybrid", "pulumi", "tls"]);
     const hmac = ofType(run.resources, "gcp:storage/hmacKey:HmacKey");
     expect(hmac).toHaveLength(1);
-    const server = ofType(run.resources, "hcloud:index/server:Server")[0];
+    const server = ofType(run.resources, "hcloud:index/server:Server").find((s) => (s.inputs.labels as Record<string, string>).role !== "router");
     expect(String(server?.inputs.userData)).toContain("HI_S3_ENDPOINT='https://storage.googleapis.com'");
   });
 
@@ -31,13 +31,16 @@ describe("clouds switched off one at a time", () => {
     expect(types.filter((t) => t.startsWith("hcloud:") || t.startsWith("hybrid:hetzner"))).toEqual([]);
     expect(types).not.toContain("aws:iam/accessKey:AccessKey");
     expect(types).not.toContain("aws:iam/user:User");
-    expect(run.outputs.endpoints).toMatchObject({ hetzner: undefined });
+    expect(run.outputs.endpoint).toBeUndefined();
+    expect(run.outputs.endpoints).toMatchObject({ router: undefined });
+    // With no router, the pools admit only the clients the stack names (none here): closed, not open.
+    expect(ofType(run.resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) => r.inputs.fromPort === 443)).toEqual([]);
   });
 });
 
 describe("dedicated Hetzner hosts", () => {
   it("installs the boot path over SSH and re-runs when the script changes", async () => {
-    const hosts = [{ name: "ax-1", ip: "198.51.100.10", serverType: "ax42" }];
+    const hosts = [{ name: "ax-1", ip: "198.51.100.10", serverType: "ax42", privateIp: "10.10.2.10" }];
     const run = await runProgram("staging", {
       overrides: {
         "hybrid-inference:hetzner": { ...staging.hetzner, dedicatedHosts: hosts },
@@ -54,11 +57,20 @@ describe("dedicated Hetzner hosts", () => {
     const boot = Buffer.from(/printf '%s' '([^']+)' \| base64 -d > '\/opt\/hybrid-inference\/node-setup.sh'/.exec(stdin)?.[1] ?? "", "base64").toString();
     expect(boot).toContain("export HI_THREADS='16'");
     expect(cmd?.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
+    // The routers reach the host over the private network, with its own slot count.
+    const router = ofType(run.resources, "hcloud:index/server:Server").find((s) => (s.inputs.labels as Record<string, string>).role === "router");
+    expect(String(router?.inputs.userData)).toMatch(/server dedicated-ax-1 10\.10\.2\.10:8080 maxconn 8\b/);
+  });
+
+  it("needs a dedicated host's private address when the stack has routers", async () => {
+    await expect(
+      runProgram("staging", { overrides: { "hybrid-inference:hetzner": { ...staging.hetzner, dedicatedHosts: [{ name: "ax-1", ip: "198.51.100.10", serverType: "ax42" }] } } }),
+    ).rejects.toThrow(/hybrid-inference:hetzner\.dedicatedHosts\[0\]\.privateIp is required: the routers reach base servers over the private network/);
   });
 
   it("refuses dedicated hosts without the SSH key secret, before creating anything", async () => {
     await expect(
-      runProgram("staging", { overrides: { "hybrid-inference:hetzner": { ...staging.hetzner, dedicatedHosts: [{ name: "ax-1", ip: "198.51.100.10", serverType: "ax42" }] } } }),
+      runProgram("staging", { overrides: { "hybrid-inference:hetzner": { ...staging.hetzner, dedicatedHosts: [{ name: "ax-1", ip: "198.51.100.10", serverType: "ax42", privateIp: "10.10.2.10" }] } } }),
     ).rejects.toThrow(/dedicatedSshPrivateKey is required/);
   });
 });

@@ -29,7 +29,7 @@ export function smokeProgram(cfg: StackConfig, cloud: SmokeCloud, model: TestMod
       const provider = new gcp.Provider("smoke-model-upload", { project: cfg.gcp.project, region: cfg.gcp.region });
       new gcp.storage.BucketObject("test-model", { bucket: fleet.gcs.bucketName, name: modelKey(model.file), source: new pulumi.asset.FileAsset(model.path) }, { provider });
     }
-    const endpoint = cloud === "aws" ? fleet.aws?.endpoint : cloud === "gcp" ? fleet.gcp?.endpoint : fleet.hetzner?.endpoint;
+    const endpoint = cloud === "aws" ? fleet.aws?.endpoint : cloud === "gcp" ? fleet.gcp?.endpoint : fleet.router?.endpoint;
     return { endpoint };
   };
 }

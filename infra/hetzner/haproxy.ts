@@ -1,0 +1,217 @@
+/**
+ * The router's HAProxy configuration, rendered from a typed spec: the one place it is written. The routers on
+ * Hetzner get it through cloud-init; the local fleet runs HAProxy with it; tests check it with `haproxy -c`.
+ *
+ * Routing, per request:
+ * - the base backend (the always-on nodes) while any base slot is free: each server's maxconn is its slot count;
+ * - when no base slot is free, a burst backend that has a healthy endpoint and a free slot, the cheaper pool first
+ *   (HAProxy's `backup` servers only serve when every normal server is down, so spill-over uses be_conn_free());
+ * - otherwise the request waits in the base queue up to `timeout queue`; past the queue's depth, or when the wait
+ *   runs out, a 503 with an OpenAI-style JSON error.
+ * A request that fails before the server answers (connection refused, an empty response from a node that
+ * vanished, a 502/503/504) is retried on another server; a stream cut after its first byte cannot be.
+ */
+
+export interface BaseServer {
+  name: string;
+  address: string;
+  port: number;
+  /** llama-server's parallel slots: the requests it serves at once. */
+  slots: number;
+}
+
+export interface BurstEndpoint {
+  /** The pool's name: the backend is burst_<name>. */
+  name: string;
+  /** Host name or address of the pool's TLS endpoint. */
+  host: string;
+  port: number;
+  /** Name the endpoint's certificate is issued to: sent as SNI and verified. */
+  tlsName: string;
+  /** Certificates that sign the endpoint's certificate (a file HAProxy reads, or @system-ca). */
+  caFile: string;
+  /** Slots at the pool's maximum size: max nodes x slots per node. */
+  slots: number;
+  /** Spot price of one node, to order the pools: the cheaper one is used first. */
+  hourlyUsd: number;
+}
+
+export interface RouterSpec {
+  listen: { address: string; port: number; tls?: { certFile: string } };
+  /** The Prometheus exporter; a private address. */
+  metrics: { address: string; port: number };
+  /** The admin stats socket (the demand publisher reads it). */
+  statsSocket: string;
+  base: BaseServer[];
+  burst: BurstEndpoint[];
+  /** How long a request may wait for a base slot, and how many may wait in all. */
+  queue: { timeoutSeconds: number; depth: number };
+  /** Largest request body accepted; bigger ones get 413 before reaching a node. */
+  bodyLimitBytes: number;
+  /** A file of accepted Authorization header values ("Bearer <key>"); requests without one get 401 at the router. */
+  apiKeyFile?: string;
+  /** stdout for a foreground process (local), syslog for the systemd service. */
+  log: "stdout" | "syslog";
+  /** Longest a streamed completion may stay silent between bytes. */
+  serverTimeoutSeconds: number;
+  /** Drop root after start-up (the systemd service); unset for a process that already runs unprivileged. */
+  runAs?: { user: string; group: string };
+}
+
+/** OpenAI-style error bodies, so the SDKs raise a typed error with a readable message. */
+export function errorBody(type: string, message: string, code: string): string {
+  return JSON.stringify({ error: { message, type, param: null, code } });
+}
+
+/** A single-quoted HAProxy argument; the bodies are written without single quotes, so none needs escaping. */
+function quote(s: string): string {
+  if (s.includes("'")) throw new Error(`an HAProxy string argument must not contain a single quote: ${s}`);
+  return `'${s}'`;
+}
+
+export const ROUTER_ERRORS = {
+  busy: errorBody("server_error", "All inference capacity is busy; retry after a short wait.", "capacity_exhausted"),
+  unavailable: errorBody("server_error", "No inference server is available right now.", "no_capacity"),
+  tooLarge: (limit: number) => errorBody("invalid_request_error", `Request body is larger than ${limit} bytes, more than the context of the model can hold.`, "request_too_large"),
+  lengthRequired: errorBody("invalid_request_error", "Send the request body with a Content-Length header.", "length_required"),
+  unauthorized: errorBody("invalid_request_error", "Missing or invalid API key. Send Authorization: Bearer <key>.", "invalid_api_key"),
+  gateway: errorBody("server_error", "The inference server failed to answer.", "bad_gateway"),
+  timeout: errorBody("server_error", "The inference server did not answer in time.", "gateway_timeout"),
+};
+
+/** Pools ordered cheapest first: the order spill-over tries them in. */
+export function burstOrder(burst: readonly BurstEndpoint[]): BurstEndpoint[] {
+  return [...burst].sort((a, b) => a.hourlyUsd - b.hourlyUsd || a.name.localeCompare(b.name));
+}
+
+export function validateRouterSpec(s: RouterSpec): string[] {
+  const problems: string[] = [];
+  if (s.base.length === 0) problems.push("the router needs at least one base server");
+  for (const b of s.base) if (!(b.slots >= 1)) problems.push(`base server ${b.name} has ${b.slots} slots; at least 1`);
+  for (const b of s.burst) {
+    if (!/^[a-z][a-z0-9]*$/.test(b.name)) problems.push(`burst pool name ${b.name} must be lowercase letters and digits`);
+    if (!(b.slots >= 1)) problems.push(`burst pool ${b.name} has ${b.slots} slots; at least 1`);
+  }
+  const names = [...s.base.map((b) => b.name), ...s.burst.map((b) => b.name)];
+  if (new Set(names).size !== names.length) problems.push(`server names must be unique (${names.join(", ")})`);
+  if (s.queue.depth < 0 || s.queue.timeoutSeconds < 1) problems.push("queue depth must be >= 0 and the queue timeout >= 1 s");
+  if (s.bodyLimitBytes < 1024) problems.push("the body limit must be at least 1024 bytes");
+  return problems;
+}
+
+export function renderHaproxyConfig(s: RouterSpec): string {
+  const problems = validateRouterSpec(s);
+  if (problems.length > 0) throw new Error(`invalid router spec: ${problems.join("; ")}`);
+  const baseSlots = s.base.reduce((n, b) => n + b.slots, 0);
+  const burstSlots = s.burst.reduce((n, b) => n + b.slots, 0);
+  // Enough for every slot, the queue and the health checks; past this the kernel queues connections.
+  const maxconn = Math.max(256, 4 * (baseSlots + burstSlots + s.queue.depth));
+  // Buffers hold a whole request, so a retry can resend it; the body limit fits in one.
+  const bufsize = Math.max(16384, Math.ceil((s.bodyLimitBytes + 8192) / 4096) * 4096);
+  const perServerQueue = Math.max(1, Math.ceil(s.queue.depth / Math.max(1, s.base.length)));
+  const pools = burstOrder(s.burst);
+  const L: string[] = [];
+  const add = (...lines: string[]) => L.push(...lines);
+
+  add(
+    "# Rendered by infra/hetzner/haproxy.ts from the stack's config and launch specs. Do not edit by hand.",
+    "global",
+    s.log === "stdout" ? "  log stdout format raw local0 info" : "  log /dev/log local0 info",
+    `  maxconn ${maxconn}`,
+    `  tune.bufsize ${bufsize}`,
+    `  stats socket ${s.statsSocket} mode 660 level admin`,
+    ...(s.runAs ? [`  user ${s.runAs.user}`, `  group ${s.runAs.group}`] : []),
+    "  ssl-default-server-options ssl-min-ver TLSv1.2",
+    "",
+    "resolvers dns",
+    "  parse-resolv-conf",
+    "  hold valid 10s",
+    "  hold obsolete 30s",
+    "",
+    "defaults",
+    "  mode http",
+    "  log global",
+    "  option httplog",
+    "  option dontlognull",
+    "  option http-buffer-request",
+    "  timeout connect 5s",
+    "  timeout client 300s",
+    `  timeout server ${s.serverTimeoutSeconds}s`,
+    `  timeout queue ${s.queue.timeoutSeconds}s`,
+    "  timeout http-request 15s",
+    "  timeout http-keep-alive 60s",
+    "  timeout check 5s",
+    // A node that vanished before answering costs the client nothing: try another server.
+    "  retries 3",
+    "  option redispatch 1",
+    "  retry-on conn-failure empty-response 502 503 504",
+    `  http-error status 503 content-type application/json string ${quote(ROUTER_ERRORS.busy)}`,
+    `  http-error status 502 content-type application/json string ${quote(ROUTER_ERRORS.gateway)}`,
+    `  http-error status 504 content-type application/json string ${quote(ROUTER_ERRORS.timeout)}`,
+    "",
+    "frontend api",
+  );
+  const tls = s.listen.tls ? ` ssl crt ${s.listen.tls.certFile} alpn http/1.1 ssl-min-ver TLSv1.2` : "";
+  add(
+    `  bind ${s.listen.address}:${s.listen.port}${tls}`,
+    `  maxconn ${maxconn}`,
+    "  option forwardfor",
+    "  monitor-uri /healthz",
+    // The router is healthy while it can serve anything.
+    `  monitor fail if { nbsrv(base) eq 0 }${pools.map((p) => ` { nbsrv(burst_${p.name}) eq 0 }`).join("")}`,
+    `  http-request return status 411 content-type application/json string ${quote(ROUTER_ERRORS.lengthRequired)} if { req.hdr(transfer-encoding) -m found }`,
+    `  http-request return status 413 content-type application/json string ${quote(ROUTER_ERRORS.tooLarge(s.bodyLimitBytes))} if { req.hdr_val(content-length) gt ${s.bodyLimitBytes} }`,
+  );
+  if (s.apiKeyFile) {
+    add(
+      "  acl public_path path /health /healthz",
+      `  http-request return status 401 content-type application/json string ${quote(ROUTER_ERRORS.unauthorized)} hdr www-authenticate Bearer if !public_path !{ req.hdr(authorization) -m str -f ${s.apiKeyFile} }`,
+    );
+  }
+  add("  acl base_full be_conn_free(base) le 0", `  acl base_queue_full queue(base) ge ${s.queue.depth}`);
+  add("  http-request set-var(txn.route) str(base)");
+  // Most expensive first, so the cheapest pool with room is the last to set the route.
+  for (const p of [...pools].reverse()) {
+    add(`  http-request set-var(txn.route) str(burst_${p.name}) if base_full { nbsrv(burst_${p.name}) gt 0 } { be_conn_free(burst_${p.name}) gt 0 }`);
+  }
+  add(
+    `  http-request return status 503 content-type application/json string ${quote(ROUTER_ERRORS.busy)} hdr retry-after 1 if { var(txn.route) -m str base } base_full base_queue_full`,
+    "  http-response set-header x-hybrid-backend %[be_name]",
+    "  use_backend %[var(txn.route)]",
+    "  default_backend base",
+    "",
+    "backend base",
+    "  balance leastconn",
+    // llama-server may close a kept-alive connection after a stream; a fresh connection per request to a node on
+    // the private network costs well under a millisecond and never meets a closed one.
+    "  option http-server-close",
+    "  option httpchk",
+    "  http-check send meth GET uri /health",
+    "  http-check expect status 200",
+    `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer7 error-limit 10 on-error fail-check maxqueue ${perServerQueue}`,
+  );
+  for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}`);
+  for (const p of pools) {
+    add(
+      "",
+      `backend burst_${p.name}`,
+      "  balance roundrobin",
+      "  http-reuse safe",
+      "  option httpchk",
+      `  http-check send meth GET uri /health hdr host ${p.tlsName}`,
+      "  http-check expect status 200",
+      `  http-request set-header host ${p.tlsName}`,
+      `  server ${p.name} ${p.host}:${p.port} ssl verify required ca-file ${p.caFile} sni str(${p.tlsName}) verifyhost ${p.tlsName} check check-sni ${p.tlsName} inter 5s fall 2 rise 2 resolvers dns init-addr last,libc,none maxconn ${p.slots} maxqueue 1`,
+    );
+  }
+  add(
+    "",
+    "frontend metrics",
+    `  bind ${s.metrics.address}:${s.metrics.port}`,
+    "  http-request set-log-level silent",
+    "  http-request use-service prometheus-exporter if { path /metrics }",
+    "  http-request return status 404",
+    "",
+  );
+  return L.join("\n");
+}
