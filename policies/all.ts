@@ -6,7 +6,8 @@ import type { HybridPolicy } from "./lib/policy";
 import { spotPolicies } from "./spot";
 import { sshPolicies } from "./ssh";
 import { storagePolicies } from "./storage";
+import { tlsPolicies } from "./tls";
 
-export const allPolicies: HybridPolicy[] = [...sshPolicies, ...labelPolicies, ...spotPolicies, ...costPolicies, ...storagePolicies, ...computePolicies];
+export const allPolicies: HybridPolicy[] = [...sshPolicies, ...labelPolicies, ...spotPolicies, ...costPolicies, ...storagePolicies, ...computePolicies, ...tlsPolicies];
 
 export const PACK_NAME = "hybrid-inference";
