@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { findInstanceType, instanceTypesFor, type Cloud } from "./catalog";
-import { parseCidr } from "./cidr";
+import { broaderThan, isWorldOpen, parseCidr, readSource } from "./cidr";
 import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
 
 export const CONFIG_NAMESPACE = "hybrid-inference";
@@ -25,12 +25,14 @@ const adminCidr = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: "custom", message: "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48" });
     return;
   }
-  if (p.prefix === 0) {
+  if (isWorldOpen(v)) {
     ctx.addIssue({ code: "custom", message: "is open to the whole internet; SSH sources must be admin networks (allowed: a prefix of at least /8 for IPv4, /16 for IPv6)" });
     return;
   }
-  if (p.prefix < MIN_PREFIX[p.family]) {
-    ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[p.family]} for IPv${p.family})` });
+  // An IPv6 block that carries IPv4 addresses (::ffff:0:0/96 and the like) is judged by the IPv4 addresses it covers.
+  const broad = broaderThan(readSource(v)?.ranges ?? [], { minIpv4Prefix: MIN_PREFIX[4], minIpv6Prefix: MIN_PREFIX[6] });
+  if (broad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[4]} for IPv4 and /${MIN_PREFIX[6]} for IPv6; an IPv6 block that carries IPv4 addresses counts by the ${broad.join(" and ")} addresses it covers)` });
   }
 });
 
