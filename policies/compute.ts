@@ -1,4 +1,4 @@
-/** Node hardening: instance metadata, disks, identities, console access, IAM. */
+/** Node hardening: instance metadata, disks, identities, console access. */
 import type { ResourcePolicy } from "./lib/policy";
 import { asArray, num, type Props, str } from "./lib/values";
 
@@ -88,39 +88,4 @@ export const gcpOsLogin: ResourcePolicy = {
   },
 };
 
-interface Statement {
-  Effect?: string;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-}
-
-const IAM_POLICY_TYPES = new Set(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"]);
-
-export const iamNoWildcards: ResourcePolicy = {
-  name: "iam-no-wildcards",
-  description: "No IAM policy allows `*` actions (or `service:*`), NotAction, or `*` resources; no GCP grant of roles/owner or roles/editor.",
-  severity: "high",
-  enforcementLevel: "mandatory",
-  anchor: "Checkov CKV_AWS_1, CKV_AWS_49, CKV_AWS_62, CKV_AWS_355; CKV_GCP_42",
-  remediationSteps: "List the exact actions and resource ARNs (see instanceRolePolicy in infra/aws/burst-pool.ts). On GCP grant predefined narrow roles.",
-  validateResource: (args, report) => {
-    const p = args.props as Props;
-    if (IAM_POLICY_TYPES.has(args.type)) {
-      const raw = p.policy;
-      const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Statement?: Statement | Statement[] };
-      for (const s of asArray<Statement>(doc?.Statement)) {
-        if (s.Effect !== "Allow") continue;
-        for (const a of asArray<string>(s.Action)) if (a === "*" || a.endsWith(":*")) report(`${args.name}: allows wildcard action ${a}`);
-        if (s.NotAction) report(`${args.name}: allows NotAction, which grants everything else`);
-        for (const r of asArray<string>(s.Resource)) if (r === "*") report(`${args.name}: allows actions on resource *`);
-      }
-    }
-    if (args.type.startsWith("gcp:") && /IAMMember|IAMBinding/.test(args.type)) {
-      const role = String(p.role);
-      if (role === "roles/owner" || role === "roles/editor") report(`${args.name}: grants the basic role ${role}`);
-    }
-  },
-};
-
-export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin, iamNoWildcards];
+export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin];

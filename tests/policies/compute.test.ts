@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encryptedVolumes, gcpNodeIdentity, gcpOsLogin, iamNoWildcards, imdsv2Required } from "../../policies/compute";
+import { encryptedVolumes, gcpNodeIdentity, gcpOsLogin, imdsv2Required } from "../../policies/compute";
 import { check, messages, res } from "./harness";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -50,24 +50,5 @@ describe("gcp-os-login-no-serial", () => {
     expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "enable-oslogin": "FALSE" } })))).toEqual(["t: metadata enable-oslogin is not TRUE"]);
     expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "serial-port-enable": "true" } })))).toEqual(["t: the serial port is enabled"]);
     expect(messages(await check(gcpOsLogin, res(TPL, "t", {})))).toHaveLength(2);
-  });
-});
-
-describe("iam-no-wildcards", () => {
-  const doc = (Statement: unknown[]) => JSON.stringify({ Version: "2012-10-17", Statement });
-  it("passes exact actions and resources, and wildcards in Deny statements", async () => {
-    const policy = doc([{ Effect: "Allow", Action: ["s3:GetObject"], Resource: ["arn:aws:s3:::b/models/*"] }, { Effect: "Deny", Action: "s3:*", Resource: "*" }]);
-    expect(await check(iamNoWildcards, res("aws:iam/rolePolicy:RolePolicy", "p", { policy }))).toEqual([]);
-  });
-  it.each([
-    ["Action *", { Effect: "Allow", Action: "*", Resource: ["arn:aws:s3:::b"] }, "allows wildcard action *"],
-    ["Action s3:*", { Effect: "Allow", Action: ["s3:*"], Resource: ["arn:aws:s3:::b"] }, "allows wildcard action s3:*"],
-    ["Resource *", { Effect: "Allow", Action: ["ec2:DescribeInstances"], Resource: "*" }, "allows actions on resource *"],
-    ["NotAction", { Effect: "Allow", NotAction: ["iam:*"], Resource: ["arn:aws:s3:::b"] }, "allows NotAction"],
-  ])("flags %s", async (_, statement, message) => {
-    expect(messages(await check(iamNoWildcards, res("aws:iam/policy:Policy", "p", { policy: doc([statement]) })))).toEqual([expect.stringContaining(message)]);
-  });
-  it("flags GCP basic roles", async () => {
-    expect(messages(await check(iamNoWildcards, res("gcp:projects/iAMMember:IAMMember", "m", { role: "roles/editor", member: "serviceAccount:x" })))).toEqual(["m: grants the basic role roles/editor"]);
   });
 });
