@@ -28,13 +28,16 @@ describe("the policy pack", () => {
 
   it("has resource and stack policies, the latter for rules that span resources", () => {
     const stack = allPolicies.filter(isStackPolicy).map((p) => p.name).sort();
-    expect(stack).toEqual(["effective-ingress", "hetzner-server-firewall", "no-market-options-in-mixed-template", "pool-worst-case-cost", "s3-bucket-hardening", "stack-budget"]);
+    expect(stack).toEqual([
+      "aws-vpc-baseline", "burst-nodes-private", "effective-ingress", "gcs-data-access-logged", "hetzner-server-firewall", "iam-user-keys-pinned",
+      "no-market-options-in-mixed-template", "pool-worst-case-cost", "s3-bucket-hardening", "stack-budget",
+    ]);
   });
 
   it("builds the PolicyPack only in index.ts, from the shared list", () => {
     const index = readFileSync(path.join(ROOT, "policies/index.ts"), "utf8");
     expect(index).toMatch(/new PolicyPack\(PACK_NAME, \{[\s\S]*policies: allPolicies/);
-    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "all"]) {
+    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "iam", "network", "encryption", "resilience", "all"]) {
       expect(readFileSync(path.join(ROOT, `policies/${f}.ts`), "utf8")).not.toContain("new PolicyPack");
     }
   });
