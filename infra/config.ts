@@ -91,7 +91,12 @@ const hetznerSchema = z.strictObject({
   /** Which checkpoint bucket the base layer reads the model from, through the S3 API. */
   modelSource: z.enum(["aws", "gcp"]).default("aws"),
   dedicatedHosts: z.array(dedicatedHost).default([]),
+  /** Delete protection on the load balancer and the servers' primary IPs (the addresses the model-store key is pinned to). */
+  deletionProtection: z.boolean().default(false),
 });
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy, docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const awsSchema = z.strictObject({
   enabled: z.boolean(),
@@ -105,6 +110,9 @@ const awsSchema = z.strictObject({
   availabilityZones: z.number().int().min(2).max(6).default(2),
   rootVolumeGiB: z.number().int().min(8).max(1024).default(30),
   targetCpuPercent: z.number().min(10).max(95).default(60),
+  /** Deletion protection on the network load balancer. */
+  deletionProtection: z.boolean().default(false),
+  flowLogRetentionDays: z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be a CloudWatch Logs retention period; allowed: ${LOG_RETENTION_DAYS.join(", ")}`).default(365),
 });
 
 const gcpSchema = z.strictObject({
@@ -127,7 +135,11 @@ const storageSchema = z.strictObject({
   checkpointInfrequentAccessDays: z.number().int().min(30).max(3650).default(30),
   /** GCS retention policy; prod keeps objects at least this long. */
   retentionDays: z.number().int().min(1).max(3650).optional(),
+  /** S3 default encryption: SSE-S3, or SSE-KMS with kmsKeyArn or (without it) a customer-managed key the stack creates. */
+  s3Encryption: z.enum(["sse-s3", "sse-kms"]).default("sse-s3"),
   kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
+  /** Days the S3 server access logs are kept. */
+  accessLogDays: z.number().int().min(1).max(3650).default(365),
   gcsLocation: z.string().default("EU"),
 });
 
@@ -141,11 +153,14 @@ export const stackConfigSchema = z
     hetzner: hetznerSchema,
     aws: awsSchema,
     gcp: gcpSchema,
-    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, gcsLocation: "EU" }),
+    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, s3Encryption: "sse-s3", accessLogDays: 365, gcsLocation: "EU" }),
   })
   .superRefine((c, ctx) => {
     if (!c.hetzner.enabled && !c.aws.enabled && !c.gcp.enabled) {
       ctx.addIssue({ code: "custom", path: ["hetzner", "enabled"], message: "at least one of hetzner, aws or gcp must be enabled" });
+    }
+    if (c.storage.kmsKeyArn && c.storage.s3Encryption !== "sse-kms") {
+      ctx.addIssue({ code: "custom", path: ["storage", "kmsKeyArn"], message: "is only used with storage.s3Encryption: sse-kms; allowed: set s3Encryption to sse-kms, or drop kmsKeyArn" });
     }
     if (c.aws.minSize > c.aws.maxSize) {
       ctx.addIssue({ code: "custom", path: ["aws", "minSize"], message: `must not exceed aws.maxSize (${c.aws.maxSize})` });

@@ -10,6 +10,7 @@ import type { StackConfig } from "./config";
 import { AwsBurstPool } from "./aws/burst-pool";
 import { GcpBurstPool } from "./gcp/burst-pool";
 import { HetznerBaseLayer } from "./hetzner/base-layer";
+import { HetznerPrimaryIps } from "./hetzner/primary-ips";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
 import { awsTags, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
@@ -23,6 +24,7 @@ export interface FleetSecrets {
 }
 
 export interface Fleet {
+  hetznerIps?: HetznerPrimaryIps;
   s3?: S3Checkpoints;
   gcs?: GcsCheckpoints;
   hetzner?: HetznerBaseLayer;
@@ -53,15 +55,31 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   const awsProvider = cfg.aws.enabled ? new aws.Provider("aws", { region: cfg.aws.region as aws.Region }) : undefined;
   const gcpProvider = cfg.gcp.enabled ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region }) : undefined;
 
+  // The base servers' addresses come first: the model-reader key is pinned to them before any server boots.
+  if (cfg.hetzner.enabled) {
+    fleet.hetznerIps = new HetznerPrimaryIps(name("base-ips"), {
+      count: cfg.hetzner.count,
+      location: cfg.hetzner.location,
+      labels: hcloudLabels(labelCtx, "base"),
+      deleteProtection: cfg.hetzner.deletionProtection,
+    });
+  }
+  const hostCidr = (ip: string) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`);
+  const readerSourceCidrs = fleet.hetznerIps?.sourceCidrs.apply((cidrs) => [...cidrs, ...cfg.hetzner.dedicatedHosts.map((h) => hostCidr(h.ip))]);
+
   if (awsProvider) {
+    const externalReader = cfg.hetzner.enabled && cfg.hetzner.modelSource === "aws";
     fleet.s3 = new S3Checkpoints(name("checkpoints"), {
       region: cfg.aws.region,
       tags: awsTags(labelCtx, "checkpoints"),
       protect,
       noncurrentVersionDays: cfg.storage.noncurrentVersionDays,
       checkpointInfrequentAccessDays: cfg.storage.checkpointInfrequentAccessDays,
+      encryption: cfg.storage.s3Encryption,
       ...(cfg.storage.kmsKeyArn ? { kmsKeyArn: cfg.storage.kmsKeyArn } : {}),
-      externalReader: cfg.hetzner.enabled && cfg.hetzner.modelSource === "aws",
+      accessLogDays: cfg.storage.accessLogDays,
+      externalReader,
+      ...(externalReader && readerSourceCidrs ? { readerSourceCidrs } : {}),
     }, { providers: { aws: awsProvider } });
   }
   if (gcpProvider) {
@@ -75,14 +93,14 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       ...(cfg.storage.retentionDays ? { retentionDays: cfg.storage.retentionDays } : {}),
       externalReader: cfg.hetzner.enabled && cfg.hetzner.modelSource === "gcp",
       readerAccountId: gcpAccountId(ctx, "model-reader"),
-      ...(apiKey ? { apiKey } : {}),
     }, { providers: { gcp: gcpProvider } });
   }
 
   if (cfg.hetzner.enabled) {
     const store = cfg.hetzner.modelSource === "aws" ? fleet.s3 : fleet.gcs;
     const reader = store?.externalReader;
-    if (!store || !reader) throw new Error(`hetzner.modelSource ${cfg.hetzner.modelSource} has no checkpoint bucket`);
+    const ips = fleet.hetznerIps;
+    if (!store || !reader || !ips) throw new Error(`hetzner.modelSource ${cfg.hetzner.modelSource} has no checkpoint bucket`);
     const spec = launchFor(getInstanceType("hetzner", cfg.hetzner.serverType));
     fleet.launchSpecs.hetzner = spec;
     const bootFor = (launch: LaunchSpec) =>
@@ -118,6 +136,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       labels: hcloudLabels(labelCtx, "base"),
       bootScript: bootFor(spec),
       secretFiles,
+      primaryIps: ips.addresses,
+      deleteProtection: cfg.hetzner.deletionProtection,
       dedicatedHosts: cfg.hetzner.dedicatedHosts.map((h) => ({
         name: h.name,
         ip: h.ip,
@@ -139,6 +159,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       inferencePort: cfg.inference.port,
       tags: awsTags(labelCtx, "aws-burst"),
       modelBucketArn: s3.bucketArn,
+      ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),
+      protectKeys: protect,
       ...(apiKey ? { apiKey } : {}),
       bootScript: (param) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {
@@ -162,7 +184,6 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
     const gcs = fleet.gcs;
     const spec = launchFor(getInstanceType("gcp", cfg.gcp.machineType));
     fleet.launchSpecs.gcp = spec;
-    const keyObject = gcs.apiKeyObject;
     fleet.gcp = new GcpBurstPool(name("gcp-burst"), {
       ...cfg.gcp,
       adminCidrs: cfg.adminCidrs,
@@ -170,17 +191,19 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       labels: gcpLabels(labelCtx, "gcp-burst"),
       accountId: gcpAccountId(ctx, "burst"),
       grantNodeRead: (n, email) => gcs.grantModelRead(n, email),
+      ...(apiKey ? { apiKey } : {}),
       shutdownScript: renderShutdownScript(),
-      bootScript: pulumi.all([gcs.bucketName, keyObject?.name]).apply(([bucket, object]) =>
-        renderBootScript({
-          ...common,
-          cloud: "gcp",
-          modelUri: `gs://${bucket}/${modelKey(cfg.model.file)}`,
-          launch: spec,
-          apiKey: object ? { kind: "gcs", bucket, object } : { kind: "none" },
-          spot: true,
-        }),
-      ),
+      bootScript: (keyVersion) =>
+        pulumi.all([gcs.bucketName, keyVersion]).apply(([bucket, version]) =>
+          renderBootScript({
+            ...common,
+            cloud: "gcp",
+            modelUri: `gs://${bucket}/${modelKey(cfg.model.file)}`,
+            launch: spec,
+            apiKey: version ? { kind: "gcp-secret", version } : { kind: "none" },
+            spot: true,
+          }),
+        ),
     }, { providers: { gcp: gcpProvider } });
   }
 

@@ -28,6 +28,7 @@ function awsOutputs(type: string, name: string, inputs: State): { id: string; st
     }
     case "aws:iam/role:Role":
     case "aws:iam/user:User":
+    case "aws:iam/group:Group":
     case "aws:iam/instanceProfile:InstanceProfile": {
       const n = `${name}-${hex(name, 7)}`;
       const kindPath = kind === "InstanceProfile" ? "instance-profile" : kind.toLowerCase();
@@ -82,6 +83,15 @@ function gcpOutputs(type: string, name: string, inputs: State): { id: string; st
     }
     case "gcp:storage/hmacKey:HmacKey":
       return { id: `GOOG1E${hex(name, 20).toUpperCase()}`, state: { accessId: `GOOG1E${hex(name, 20).toUpperCase()}`, secret: hex(`${name}/secret`, 40), state: "ACTIVE" } };
+    case "gcp:secretmanager/secret:Secret": {
+      const id = `projects/${project}/secrets/${String(inputs.secretId ?? autoName)}`;
+      return { id, state: { name: `projects/${100000000000 + num(project, 899999999)}/secrets/${String(inputs.secretId ?? autoName)}` } };
+    }
+    case "gcp:secretmanager/secretVersion:SecretVersion": {
+      const version = String(1 + num(name, 9));
+      const n = `projects/${100000000000 + num(project, 899999999)}/secrets/${String(inputs.secret ?? name).split("/").pop()}/versions/${version}`;
+      return { id: n, state: { name: n, version } };
+    }
     case "gcp:storage/bucketObject:BucketObject":
       return { id: `${String(inputs.bucket)}-${String(inputs.name)}`, state: { md5hash: hex(name, 22), selfLink: `https://www.googleapis.com/storage/v1/b/${String(inputs.bucket)}/o/${encodeURIComponent(String(inputs.name))}` } };
     case "gcp:compute/instanceTemplate:InstanceTemplate": {
@@ -109,6 +119,10 @@ function hcloudOutputs(type: string, name: string, inputs: State): { id: string;
       return { id, state: { ...named, ipv4: `49.13.${num(name, 250)}.${num(name + "x", 250) + 1}`, ipv6: `2a01:4f8:c2c:${hex(name, 4)}::1` } };
     case "hcloud:index/server:Server":
       return { id, state: { ...named, ipv4Address: `167.235.${num(name, 250)}.${num(name + "x", 250) + 1}`, ipv6Address: `2a01:4f8:c17:${hex(name, 4)}::1`, status: "running" } };
+    case "hcloud:index/primaryIp:PrimaryIp":
+      return inputs.type === "ipv6"
+        ? { id, state: { ...named, ipAddress: `2a01:4f8:c17:${hex(name, 4)}::`, ipNetwork: `2a01:4f8:c17:${hex(name, 4)}::/64` } }
+        : { id, state: { ...named, ipAddress: `167.235.${num(name, 250)}.${num(name + "x", 250) + 1}` } };
     case "hcloud:index/networkSubnet:NetworkSubnet":
       return { id: `${id}-subnet`, state: {} };
     default:

@@ -54,20 +54,29 @@ export const encryptedVolumes: ResourcePolicy = {
 
 const CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
+/**
+ * Scopes only cap what a VM's service account may do; its IAM grants decide. Google recommends the cloud-platform
+ * scope with a dedicated, narrowly granted service account (cloud.google.com/compute/docs/access/service-accounts#scopes_best_practice,
+ * and "As a best practice, grant the cloud-platform access scope on your VM instance. Then, to restrict resource access,
+ * grant only the required IAM roles": cloud.google.com/sdk/gcloud/reference/compute/instances/set-service-account),
+ * and Secret Manager needs it on Compute Engine. What must not happen is the default compute account, least of all
+ * with full API access. The account's grants are checked by iam-no-admin-grants.
+ */
 export const gcpNodeIdentity: ResourcePolicy = {
   name: "gcp-node-identity",
-  description: "GCP instances and templates use a dedicated service account, not the default compute account, and not the cloud-platform scope.",
+  description: "GCP instances and templates run as a dedicated service account, never the default compute account (and never the default account with the cloud-platform scope); cloud-platform is allowed with a dedicated account, as Google recommends, because its IAM grants decide.",
   severity: "high",
   enforcementLevel: "mandatory",
-  anchor: "Checkov CKV_GCP_30, CKV_GCP_31",
-  remediationSteps: "Create a service account for the pool with only the roles it needs, and list narrow scopes (devstorage.read_only, logging.write, monitoring.write).",
+  anchor: "Checkov CKV_GCP_30, CKV_GCP_31; trivy GCP-0044; regula FG_R00411, FG_R00412",
+  remediationSteps: "Create a service account for the pool (serviceAccount: { email: <its email>, scopes: ['cloud-platform'] }) and grant it only the roles it needs, on the resources it needs (see GcpBurstPool).",
   validateResource: (args, report) => {
     if (!["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"].includes(args.type)) return;
     const sa = (args.props as Props).serviceAccount as Props | undefined;
     const email = str(sa?.email);
-    if (!sa || !email || email === "default" || /-compute@developer\.gserviceaccount\.com$/.test(email)) report(`${args.name} uses the default compute service account`);
+    const isDefault = !sa || !email || email === "default" || /-compute@developer\.gserviceaccount\.com$/.test(email);
     const scopes = asArray<string>(sa?.scopes);
-    if (scopes.some((s) => s === CLOUD_PLATFORM || s === "cloud-platform")) report(`${args.name} has the cloud-platform scope`);
+    const full = scopes.some((s) => s === CLOUD_PLATFORM || s === "cloud-platform");
+    if (isDefault) report(`${args.name} uses the default compute service account${full ? " with the cloud-platform scope (full access to every API the project's editor role allows)" : ""}`);
   },
 };
 

@@ -3,6 +3,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { type CloudInitFile, renderCloudInit, renderSshInstall } from "../inference/bootscript";
+import type { ServerAddresses } from "./primary-ips";
 
 export interface DedicatedHostArgs {
   name: string;
@@ -31,6 +32,10 @@ export interface HetznerBaseLayerArgs {
   secretFiles: pulumi.Input<CloudInitFile[]>;
   dedicatedHosts: DedicatedHostArgs[];
   dedicatedSshPrivateKey?: pulumi.Input<string>;
+  /** One pair of primary IPs per server (HetznerPrimaryIps), so the servers keep their addresses across replacement. */
+  primaryIps: ServerAddresses[];
+  /** Delete protection on the load balancer. */
+  deleteProtection: boolean;
 }
 
 /** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the load balancer reaches it over the private network. */
@@ -89,6 +94,7 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
     this.placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { type: "spread", labels }, child);
 
     const userData = pulumi.all([args.bootScript, args.secretFiles]).apply(([script, files]) => renderCloudInit(script, files));
+    if (args.primaryIps.length !== args.count) throw new Error(`HetznerBaseLayer: ${args.count} servers need ${args.count} primary IP pairs, got ${args.primaryIps.length}`);
     this.servers = Array.from({ length: args.count }, (_, i) =>
       new hcloud.Server(`${name}-${i}`, {
         serverType: args.serverType,
@@ -98,17 +104,24 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
         // Attached at creation, so the first boot is already behind the firewall.
         firewallIds: [this.firewall.id.apply(Number)],
         placementGroupId: this.placementGroup.id.apply(Number),
-        publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        publicNets: [{
+          ipv4Enabled: true,
+          ipv4: args.primaryIps[i]?.ipv4.id.apply(Number),
+          ipv6Enabled: true,
+          ipv6: args.primaryIps[i]?.ipv6.id.apply(Number),
+        }],
         networks: [{ networkId, ip: serverIp(args.networkCidr, i) }],
         userData,
         labels: nodeLabels,
-      }, { parent: this, dependsOn: [this.subnet] }),
+        // A primary IP is assigned to one server at a time, so a replacement must release it first.
+      }, { parent: this, dependsOn: [this.subnet], deleteBeforeReplace: true }),
     );
 
     this.loadBalancer = new hcloud.LoadBalancer(`${name}-lb`, {
       loadBalancerType: args.loadBalancerType,
       location: args.location,
       algorithm: { type: "least_connections" },
+      deleteProtection: args.deleteProtection,
       labels,
     }, child);
     const lbNetwork = new hcloud.LoadBalancerNetwork(`${name}-lb-net`, {

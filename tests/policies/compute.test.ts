@@ -36,10 +36,14 @@ describe("gcp-node-identity", () => {
   it("passes a dedicated account with narrow scopes", async () => {
     expect(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: sa }))).toEqual([]);
   });
-  it("flags the default compute account, a missing account and the cloud-platform scope", async () => {
+  it("flags the default compute account, a missing account, and the default account with the cloud-platform scope", async () => {
     expect(messages(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { ...sa, email: "123-compute@developer.gserviceaccount.com" } })))).toEqual(["t uses the default compute service account"]);
     expect(messages(await check(gcpNodeIdentity, res("gcp:compute/instance:Instance", "i", {})))).toEqual(["i uses the default compute service account"]);
-    expect(messages(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { ...sa, scopes: ["https://www.googleapis.com/auth/cloud-platform"] } })))).toEqual(["t has the cloud-platform scope"]);
+    expect(messages(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { email: "default", scopes: ["cloud-platform"] } })))).toEqual([expect.stringContaining("with the cloud-platform scope")]);
+  });
+
+  it("allows the cloud-platform scope with a dedicated account (Google's recommendation: IAM decides)", async () => {
+    expect(await check(gcpNodeIdentity, res(TPL, "t", { serviceAccount: { ...sa, scopes: ["https://www.googleapis.com/auth/cloud-platform"] } }))).toEqual([]);
   });
 });
 
