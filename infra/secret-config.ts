@@ -28,6 +28,11 @@ const SECRET_VALUES: { what: string; re: RegExp }[] = [
   { what: "a GCP service-account key", re: /"private_key"\s*:\s*"-----BEGIN|"type"\s*:\s*"service_account"/ },
 ];
 
+/** What secret-shaped values a text holds (an AWS key id, a private key, a token), by gitleaks' rules above. */
+export function secretValuesIn(text: string): string[] {
+  return SECRET_VALUES.filter((s) => s.re.test(text)).map((s) => s.what);
+}
+
 const lastWord = (key: string) => key.split(/[:.]/).pop() ?? key;
 
 function strings(v: unknown, path: string, out: { path: string; value: string }[]): void {

@@ -1,4 +1,5 @@
 /** Node hardening: instance metadata, disks, identities, console access. */
+import { secretValuesIn } from "../infra/secret-config";
 import type { ResourcePolicy } from "./lib/policy";
 import { asArray, num, type Props, str } from "./lib/values";
 
@@ -97,4 +98,30 @@ export const gcpOsLogin: ResourcePolicy = {
   },
 };
 
-export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin];
+/** User data and startup scripts are readable by every process that reaches the metadata service: no credentials in them. */
+export const noCredentialsInUserData: ResourcePolicy = {
+  name: "no-credentials-in-user-data",
+  description: "AWS launch templates and instances and GCP templates and instances carry no credentials in their user data or startup scripts (AWS access keys, private keys, tokens, AWS_SECRET_ACCESS_KEY assignments); nodes read their secrets from SSM or Secret Manager at boot.",
+  severity: "high",
+  enforcementLevel: "mandatory",
+  anchor: "Checkov CKV_AWS_46; trivy AWS-0129, AWS-0029; value patterns from gitleaks' default rules (infra/secret-config.ts)",
+  remediationSteps: "Store the secret in SSM (SecureString) or Secret Manager and read it at boot with the node's own identity, as node-setup.sh does for the API key.",
+  validateResource: (args, report) => {
+    const p = args.props as Props;
+    let text: string | undefined;
+    if (args.type === "aws:ec2/launchTemplate:LaunchTemplate" || args.type === "aws:ec2/instance:Instance") {
+      const raw = str(p.userData) ?? (str(p.userDataBase64) ? Buffer.from(String(p.userDataBase64), "base64").toString("utf8") : undefined);
+      text = raw && /^[A-Za-z0-9+/=\s]+$/.test(raw) && args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? Buffer.from(raw, "base64").toString("utf8") : raw;
+    }
+    if (["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", "gcp:compute/instance:Instance"].includes(args.type)) {
+      const md = (p.metadata ?? {}) as Props;
+      text = [str(p.metadataStartupScript), str(md["startup-script"]), str(md["user-data"])].filter(Boolean).join("\n");
+    }
+    if (!text) return;
+    const found = secretValuesIn(text);
+    if (/AWS_SECRET_ACCESS_KEY\s*=\s*\S/.test(text)) found.push("an AWS secret access key assignment");
+    for (const what of found) report(`${args.name}: user data carries ${what}`);
+  },
+};
+
+export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin, noCredentialsInUserData];

@@ -118,7 +118,7 @@ export const effectiveIngress: StackPolicy = {
   description: "Joins security groups and firewalls with their separately declared rules, prefix lists and attachments, and public load balancers with their target groups, and reports SSH/RDP/all-ports reachable from the internet on any node.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  anchor: "OPA security.rego deny_ssh_world (rules declared as separate resources); Checkov CKV2_AWS_5; trivy AWS-0107 (aws_security_group_rule); regula FG_R00044, FG_R00350",
+  anchor: "OPA security.rego deny_ssh_world (rules declared as separate resources); trivy AWS-0107 (aws_security_group_rule); regula FG_R00044, FG_R00350 (with rules as separate resources)",
   remediationSteps: "Remove or narrow the separately declared rule or prefix list entry; check every aws.ec2.SecurityGroupRule, aws.vpc.SecurityGroupIngressRule, aws.ec2.ManagedPrefixListEntry and hcloud.FirewallAttachment that targets the group or firewall; never point a public listener at a target group on an admin port.",
   configSchema: INGRESS_SCHEMA,
   validateStack: (args, report) => {

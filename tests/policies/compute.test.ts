@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encryptedVolumes, gcpNodeIdentity, gcpOsLogin, imdsv2Required } from "../../policies/compute";
+import { encryptedVolumes, gcpNodeIdentity, gcpOsLogin, imdsv2Required, noCredentialsInUserData } from "../../policies/compute";
 import { check, messages, res } from "./harness";
 
 const LT = "aws:ec2/launchTemplate:LaunchTemplate";
@@ -54,5 +54,21 @@ describe("gcp-os-login-no-serial", () => {
     expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "enable-oslogin": "FALSE" } })))).toEqual(["t: metadata enable-oslogin is not TRUE"]);
     expect(messages(await check(gcpOsLogin, res(TPL, "t", { metadata: { ...md, "serial-port-enable": "true" } })))).toEqual(["t: the serial port is enabled"]);
     expect(messages(await check(gcpOsLogin, res(TPL, "t", {})))).toHaveLength(2);
+  });
+});
+
+describe("no-credentials-in-user-data", () => {
+  const script = (extra: string) => `#!/usr/bin/env bash\nexport HI_CLOUD='aws'\n${extra}\n`;
+  const b64 = (s: string) => Buffer.from(s, "utf8").toString("base64");
+  it("passes a boot script that fetches its key at boot", async () => {
+    expect(await check(noCredentialsInUserData, res(LT, "t", { userData: b64(script("export HI_API_KEY_SOURCE='aws-ssm:/k:1'")) }))).toEqual([]);
+  });
+  it.each([
+    ["an AWS access key id in a launch template (base64)", LT, { userData: b64(script("export AWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE")) }],
+    ["a secret key assignment on an instance", "aws:ec2/instance:Instance", { userData: script("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY") }],
+    ["a private key in a GCP startup script", TPL, { metadataStartupScript: script("cat > k <<EOF\n-----BEGIN RSA PRIVATE KEY-----\nMIIE\nEOF") }],
+    ["a token in GCP startup-script metadata", "gcp:compute/instance:Instance", { metadata: { "startup-script": script(`TOKEN=ghp_${"x".repeat(36)}`) } }],
+  ])("flags %s", async (_, type, inputs) => {
+    expect(messages(await check(noCredentialsInUserData, res(type, "x", inputs)))).not.toEqual([]);
   });
 });
