@@ -57,7 +57,7 @@ const CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
 /**
  * Scopes only cap what a VM's service account may do; its IAM grants decide. Google recommends the cloud-platform
- * scope with a dedicated, narrowly granted service account (cloud.google.com/compute/docs/access/service-accounts#scopes_best_practice,
+ * scope with a dedicated, narrowly granted service account (cloud.google.com/compute/docs/access/service-accounts (access scopes),
  * and "As a best practice, grant the cloud-platform access scope on your VM instance. Then, to restrict resource access,
  * grant only the required IAM roles": cloud.google.com/sdk/gcloud/reference/compute/instances/set-service-account),
  * and Secret Manager needs it on Compute Engine. What must not happen is the default compute account, least of all

@@ -36,7 +36,7 @@ export const UBUNTU_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
  * ("As a best practice, grant the cloud-platform access scope on your VM instance. Then, to restrict resource access,
  * grant only the required IAM roles to the VM instance's service account",
  * cloud.google.com/sdk/gcloud/reference/compute/instances/set-service-account; also
- * cloud.google.com/compute/docs/access/service-accounts#scopes_best_practice), and what Secret Manager requires of
+ * cloud.google.com/compute/docs/access/service-accounts (access scopes)), and what Secret Manager requires of
  * Compute Engine workloads (cloud.google.com/secret-manager/docs/accessing-the-api). Scopes only cap what the
  * account's IAM grants; the grants here are logging, metrics, read on models/ and access to one secret.
  */
