@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { findInstanceType, HCLOUD_LOCATIONS_BY_ZONE, instanceTypesFor, RETIRED_HCLOUD_TYPES, type Cloud } from "./catalog";
-import { parseCidr } from "./cidr";
+import { broaderThan, isWorldOpen, parseCidr, readSource } from "./cidr";
 import { memoryRequiredGiB, deriveParallel } from "./inference/sizing";
 
 export const CONFIG_NAMESPACE = "hybrid-inference";
@@ -25,12 +25,14 @@ const adminCidr = z.string().superRefine((v, ctx) => {
     ctx.addIssue({ code: "custom", message: "must be a CIDR such as 203.0.113.0/24 or 2001:db8::/48" });
     return;
   }
-  if (p.prefix === 0) {
+  if (isWorldOpen(v)) {
     ctx.addIssue({ code: "custom", message: "is open to the whole internet; SSH sources must be admin networks (allowed: a prefix of at least /8 for IPv4, /16 for IPv6)" });
     return;
   }
-  if (p.prefix < MIN_PREFIX[p.family]) {
-    ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[p.family]} for IPv${p.family})` });
+  // An IPv6 block that carries IPv4 addresses (::ffff:0:0/96 and the like) is judged by the IPv4 addresses it covers.
+  const broad = broaderThan(readSource(v)?.ranges ?? [], { minIpv4Prefix: MIN_PREFIX[4], minIpv6Prefix: MIN_PREFIX[6] });
+  if (broad.length > 0) {
+    ctx.addIssue({ code: "custom", message: `is too broad for an SSH source (allowed: a prefix of at least /${MIN_PREFIX[4]} for IPv4 and /${MIN_PREFIX[6]} for IPv6; an IPv6 block that carries IPv4 addresses counts by the ${broad.join(" and ")} addresses it covers)` });
   }
 });
 
@@ -110,7 +112,12 @@ const hetznerSchema = z.strictObject({
   /** Which checkpoint bucket the base layer reads the model from, through the S3 API. */
   modelSource: z.enum(["aws", "gcp"]).default("aws"),
   dedicatedHosts: z.array(dedicatedHost).default([]),
+  /** Delete protection on the routers. load balancer and every primary IP (the addresses the model-store key and the burst pools trust). */
+  deletionProtection: z.boolean().default(false),
 });
+
+/** The retention periods CloudWatch Logs accepts (PutRetentionPolicy, docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_PutRetentionPolicy.html). */
+export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653] as const;
 
 const awsSchema = z.strictObject({
   enabled: z.boolean(),
@@ -124,6 +131,9 @@ const awsSchema = z.strictObject({
   availabilityZones: z.number().int().min(2).max(6).default(2),
   rootVolumeGiB: z.number().int().min(8).max(1024).default(30),
   targetCpuPercent: z.number().min(10).max(95).default(60),
+  /** Deletion protection on the network load balancer. */
+  deletionProtection: z.boolean().default(false),
+  flowLogRetentionDays: z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be a CloudWatch Logs retention period; allowed: ${LOG_RETENTION_DAYS.join(", ")}`).default(365),
 });
 
 const gcpSchema = z.strictObject({
@@ -173,7 +183,11 @@ const storageSchema = z.strictObject({
    * A retention policy is not offered: GCS refuses it beside versioning, and it would block rotating the node key.
    */
   softDeleteDays: z.number().int().refine((d) => d === 0 || (d >= 7 && d <= 90), "must be 0 (off) or 7-90 days (the range GCS accepts)").default(7),
+  /** S3 default encryption: SSE-S3, or SSE-KMS with kmsKeyArn or (without it) a customer-managed key the stack creates. */
+  s3Encryption: z.enum(["sse-s3", "sse-kms"]).default("sse-s3"),
   kmsKeyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, "must be a KMS key ARN").optional(),
+  /** Days the S3 server access logs are kept. */
+  accessLogDays: z.number().int().min(1).max(3650).default(365),
   gcsLocation: z.string().default("EU"),
 });
 
@@ -189,11 +203,14 @@ export const stackConfigSchema = z
     router: routerSchema.optional(),
     aws: awsSchema,
     gcp: gcpSchema,
-    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, softDeleteDays: 7, gcsLocation: "EU" }),
+    storage: storageSchema.default({ noncurrentVersionDays: 30, checkpointInfrequentAccessDays: 30, softDeleteDays: 7, s3Encryption: "sse-s3", accessLogDays: 365, gcsLocation: "EU" }),
   })
   .superRefine((c, ctx) => {
     if (!c.hetzner.enabled && !c.aws.enabled && !c.gcp.enabled) {
       ctx.addIssue({ code: "custom", path: ["hetzner", "enabled"], message: "at least one of hetzner, aws or gcp must be enabled" });
+    }
+    if (c.storage.kmsKeyArn && c.storage.s3Encryption !== "sse-kms") {
+      ctx.addIssue({ code: "custom", path: ["storage", "kmsKeyArn"], message: "is only used with storage.s3Encryption: sse-kms; allowed: set s3Encryption to sse-kms, or drop kmsKeyArn" });
     }
     if (c.aws.minSize > c.aws.maxSize) {
       ctx.addIssue({ code: "custom", path: ["aws", "minSize"], message: `must not exceed aws.maxSize (${c.aws.maxSize})` });

@@ -11,6 +11,7 @@ import { AwsBurstPool } from "./aws/burst-pool";
 import { GcpBurstPool } from "./gcp/burst-pool";
 import { HetznerBaseLayer, routerIp } from "./hetzner/base-layer";
 import type { BurstEndpoint } from "./hetzner/haproxy";
+import { HetznerPrimaryIps } from "./hetzner/primary-ips";
 import { HetznerRouter, type RouterCertificate } from "./hetzner/router";
 import { PrivateCa } from "./tls/private-ca";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
@@ -28,6 +29,7 @@ export interface FleetSecrets {
 }
 
 export interface Fleet {
+  hetznerIps?: HetznerPrimaryIps;
   s3?: S3Checkpoints;
   gcs?: GcsCheckpoints;
   hetzner?: HetznerBaseLayer;
@@ -66,15 +68,31 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   const awsProvider = cfg.aws.enabled ? new aws.Provider("aws", { region: cfg.aws.region as aws.Region }) : undefined;
   const gcpProvider = cfg.gcp.enabled ? new gcp.Provider("gcp", { project: cfg.gcp.project, region: cfg.gcp.region }) : undefined;
 
+  // The base servers' addresses come first: the model-reader key is pinned to them before any server boots.
+  if (cfg.hetzner.enabled) {
+    fleet.hetznerIps = new HetznerPrimaryIps(name("base-ips"), {
+      count: cfg.hetzner.count,
+      location: cfg.hetzner.location,
+      labels: hcloudLabels(labelCtx, "base"),
+      deleteProtection: cfg.hetzner.deletionProtection,
+    });
+  }
+  const hostCidr = (ip: string) => (ip.includes(":") ? `${ip}/128` : `${ip}/32`);
+  const readerSourceCidrs = fleet.hetznerIps?.sourceCidrs.apply((cidrs) => [...cidrs, ...cfg.hetzner.dedicatedHosts.map((h) => hostCidr(h.ip))]);
+
   if (awsProvider) {
+    const externalReader = cfg.hetzner.enabled && cfg.hetzner.modelSource === "aws";
     fleet.s3 = new S3Checkpoints(name("checkpoints"), {
       region: cfg.aws.region,
       tags: awsTags(labelCtx, "checkpoints"),
       protect,
       noncurrentVersionDays: cfg.storage.noncurrentVersionDays,
       checkpointInfrequentAccessDays: cfg.storage.checkpointInfrequentAccessDays,
+      encryption: cfg.storage.s3Encryption,
       ...(cfg.storage.kmsKeyArn ? { kmsKeyArn: cfg.storage.kmsKeyArn } : {}),
-      externalReader: cfg.hetzner.enabled && cfg.hetzner.modelSource === "aws",
+      accessLogDays: cfg.storage.accessLogDays,
+      externalReader,
+      ...(externalReader && readerSourceCidrs ? { readerSourceCidrs } : {}),
     }, { providers: { aws: awsProvider } });
   }
   if (gcpProvider) {
@@ -88,14 +106,14 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       softDeleteDays: cfg.storage.softDeleteDays,
       externalReader: cfg.hetzner.enabled && cfg.hetzner.modelSource === "gcp",
       readerAccountId: gcpAccountId(ctx, "model-reader"),
-      ...(apiKey ? { apiKey } : {}),
     }, { providers: { gcp: gcpProvider } });
   }
 
   if (cfg.hetzner.enabled) {
     const store = cfg.hetzner.modelSource === "aws" ? fleet.s3 : fleet.gcs;
     const reader = store?.externalReader;
-    if (!store || !reader) throw new Error(`hetzner.modelSource ${cfg.hetzner.modelSource} has no checkpoint bucket`);
+    const ips = fleet.hetznerIps;
+    if (!store || !reader || !ips) throw new Error(`hetzner.modelSource ${cfg.hetzner.modelSource} has no checkpoint bucket`);
     const spec = launchFor(getInstanceType("hetzner", cfg.hetzner.serverType));
     fleet.launchSpecs.hetzner = spec;
     const bootFor = (launch: LaunchSpec) =>
@@ -129,6 +147,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       labels: hcloudLabels(labelCtx, "base"),
       bootScript: bootFor(spec),
       secretFiles,
+      primaryIps: ips.addresses,
       dedicatedHosts: cfg.hetzner.dedicatedHosts.map((h) => ({
         name: h.name,
         ip: h.ip,
@@ -161,6 +180,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         count: r.count,
         image: cfg.hetzner.image,
         loadBalancerType: cfg.hetzner.loadBalancerType,
+        deleteProtection: cfg.hetzner.deletionProtection,
         labels: hcloudLabels(labelCtx, "router"),
         sshKeyId: fleet.hetzner.sshKey.id,
         firewallId: fleet.hetzner.firewall.id,
@@ -198,6 +218,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       loadBalancerName: awsLbLogicalName(ctx, "burst"),
       ca: ca as PrivateCa,
       clients,
+      ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),
+      protectKeys: protect,
       ...(apiKey ? { apiKey } : {}),
       bootScript: (param) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {
@@ -221,7 +243,6 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
     const gcs = fleet.gcs;
     const spec = launchFor(getInstanceType("gcp", cfg.gcp.machineType));
     fleet.launchSpecs.gcp = spec;
-    const keyObject = gcs.apiKeyObject;
     fleet.gcp = new GcpBurstPool(name("gcp-burst"), {
       ...cfg.gcp,
       adminCidrs: cfg.adminCidrs,
@@ -231,17 +252,19 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       ca: ca as PrivateCa,
       clients,
       grantNodeRead: (n, email) => gcs.grantModelRead(n, email),
+      ...(apiKey ? { apiKey } : {}),
       shutdownScript: renderShutdownScript(),
-      bootScript: pulumi.all([gcs.bucketName, keyObject?.name]).apply(([bucket, object]) =>
-        renderBootScript({
-          ...common,
-          cloud: "gcp",
-          modelUri: `gs://${bucket}/${modelKey(cfg.model.file)}`,
-          launch: spec,
-          apiKey: object ? { kind: "gcs", bucket, object } : { kind: "none" },
-          spot: true,
-        }),
-      ),
+      bootScript: (keyVersion) =>
+        pulumi.all([gcs.bucketName, keyVersion]).apply(([bucket, version]) =>
+          renderBootScript({
+            ...common,
+            cloud: "gcp",
+            modelUri: `gs://${bucket}/${modelKey(cfg.model.file)}`,
+            launch: spec,
+            apiKey: version ? { kind: "gcp-secret", version } : { kind: "none" },
+            spot: true,
+          }),
+        ),
     }, { providers: { gcp: gcpProvider } });
   }
 

@@ -2,6 +2,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseStackConfig, SECRET_KEYS, type StackConfig } from "./config";
 import type { FleetSecrets } from "./fleet";
+import { plainTextSecrets } from "./secret-config";
+
+/**
+ * Which config keys the stack file holds encrypted. The SDK keeps this list (PULUMI_CONFIG_SECRET_KEYS, set by the
+ * language host) behind runtime.isConfigSecret, which its typings mark internal.
+ */
+function configIsSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+  if (!runtime.isConfigSecret) throw new Error("@pulumi/pulumi no longer exposes runtime.isConfigSecret; plain-text secrets cannot be told apart");
+  return runtime.isConfigSecret(key);
+}
 
 function decode(value: string): unknown {
   try {
@@ -43,7 +54,10 @@ export function checkStackName(stack: string): void {
 
 export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets } {
   checkStackName(pulumi.getStack());
-  const config = parseStackConfig(rawConfig(pulumi.runtime.allConfig()));
+  const all = pulumi.runtime.allConfig();
+  const plain = plainTextSecrets(all, configIsSecret);
+  if (plain.length > 0) throw new ConfigError(plain);
+  const config = parseStackConfig(rawConfig(all));
   const c = new pulumi.Config(CONFIG_NAMESPACE);
   const apiKey = c.getSecret("apiKey");
   const dedicatedSshPrivateKey = c.getSecret("dedicatedSshPrivateKey");

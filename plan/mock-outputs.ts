@@ -33,6 +33,7 @@ function awsOutputs(type: string, name: string, inputs: State, region: string): 
     }
     case "aws:iam/role:Role":
     case "aws:iam/user:User":
+    case "aws:iam/group:Group":
     case "aws:iam/instanceProfile:InstanceProfile": {
       const kindPath = kind === "InstanceProfile" ? "instance-profile" : kind.toLowerCase();
       const path = text(inputs.path) ?? "/";
@@ -95,6 +96,15 @@ function gcpOutputs(type: string, name: string, inputs: State, provider: State |
     }
     case "gcp:storage/hmacKey:HmacKey":
       return { id: `GOOG1E${hex(name, 20).toUpperCase()}`, state: { accessId: `GOOG1E${hex(name, 20).toUpperCase()}`, secret: hex(`${name}/secret`, 40), state: "ACTIVE" } };
+    case "gcp:secretmanager/secret:Secret": {
+      const secretId = text(inputs.secretId) ?? name;
+      return { id: `projects/${project}/secrets/${secretId}`, state: { secretId, name: `projects/${100000000000 + num(project, 899999999)}/secrets/${secretId}` } };
+    }
+    case "gcp:secretmanager/secretVersion:SecretVersion": {
+      const version = String(1 + num(name, 9));
+      const n = `projects/${100000000000 + num(project, 899999999)}/secrets/${String(inputs.secret ?? name).split("/").pop()}/versions/${version}`;
+      return { id: n, state: { name: n, version } };
+    }
     case "gcp:storage/bucketObject:BucketObject":
       return { id: `${String(inputs.bucket)}-${physical}`, state: { md5hash: hex(name, 22), selfLink: `https://www.googleapis.com/storage/v1/b/${String(inputs.bucket)}/o/${encodeURIComponent(physical)}` } };
     case "gcp:compute/instanceTemplate:InstanceTemplate": {
@@ -111,10 +121,6 @@ function gcpOutputs(type: string, name: string, inputs: State, provider: State |
     }
     case "gcp:compute/globalAddress:GlobalAddress":
       return { id: `projects/${project}/global/addresses/${physical}`, state: { name: physical, address: `34.120.${num(name, 250)}.${num(name + "x", 250) + 1}`, selfLink: `${base}/global/addresses/${physical}` } };
-    case "gcp:secretmanager/secret:Secret": {
-      const secretId = text(inputs.secretId) ?? name;
-      return { id: `projects/${project}/secrets/${secretId}`, state: { name: `projects/${project}/secrets/${secretId}`, secretId } };
-    }
     default: {
       const kind = (type.split(":")[2] ?? "resource").replace(/^[A-Z]/, (c) => c.toLowerCase());
       const scope = inputs.region ? `regions/${region}` : "global";
@@ -132,7 +138,9 @@ function hcloudOutputs(type: string, name: string, inputs: State): { id: string;
     case "hcloud:index/server:Server":
       return { id, state: { ...named, ipv4Address: `167.235.${num(name, 250)}.${num(name + "x", 250) + 1}`, ipv6Address: `2a01:4f8:c17:${hex(name, 4)}::1`, status: "running" } };
     case "hcloud:index/primaryIp:PrimaryIp":
-      return { id, state: { ...named, ipAddress: inputs.type === "ipv6" ? `2a01:4f8:c17:${hex(name, 4)}::` : `116.203.${num(name, 250)}.${num(name + "x", 250) + 1}` } };
+      return inputs.type === "ipv6"
+        ? { id, state: { ...named, ipAddress: `2a01:4f8:c17:${hex(name, 4)}::`, ipNetwork: `2a01:4f8:c17:${hex(name, 4)}::/64` } }
+        : { id, state: { ...named, ipAddress: `167.235.${num(name, 250)}.${num(name + "x", 250) + 1}` } };
     case "hcloud:index/networkSubnet:NetworkSubnet":
       return { id: `${id}-subnet`, state: {} };
     default:

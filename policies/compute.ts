@@ -1,4 +1,5 @@
-/** Node hardening: instance metadata, disks, identities, console access, IAM. */
+/** Node hardening: instance metadata, disks, identities, console access. */
+import { secretValuesIn } from "../infra/secret-config";
 import type { ResourcePolicy } from "./lib/policy";
 import { asArray, num, type Props, str } from "./lib/values";
 
@@ -54,20 +55,29 @@ export const encryptedVolumes: ResourcePolicy = {
 
 const CLOUD_PLATFORM = "https://www.googleapis.com/auth/cloud-platform";
 
+/**
+ * Scopes only cap what a VM's service account may do; its IAM grants decide. Google recommends the cloud-platform
+ * scope with a dedicated, narrowly granted service account (cloud.google.com/compute/docs/access/service-accounts (access scopes),
+ * and "As a best practice, grant the cloud-platform access scope on your VM instance. Then, to restrict resource access,
+ * grant only the required IAM roles": cloud.google.com/sdk/gcloud/reference/compute/instances/set-service-account),
+ * and Secret Manager needs it on Compute Engine. What must not happen is the default compute account, least of all
+ * with full API access. The account's grants are checked by iam-no-admin-grants.
+ */
 export const gcpNodeIdentity: ResourcePolicy = {
   name: "gcp-node-identity",
-  description: "GCP instances and templates use a dedicated service account, not the default compute account, and not the cloud-platform scope.",
+  description: "GCP instances and templates run as a dedicated service account, never the default compute account (and never the default account with the cloud-platform scope); cloud-platform is allowed with a dedicated account, as Google recommends, because its IAM grants decide.",
   severity: "high",
   enforcementLevel: "mandatory",
-  anchor: "Checkov CKV_GCP_30, CKV_GCP_31",
-  remediationSteps: "Create a service account for the pool with only the roles it needs, and list narrow scopes (devstorage.read_only, logging.write, monitoring.write).",
+  anchor: "Checkov CKV_GCP_30, CKV_GCP_31; trivy GCP-0044; regula FG_R00411, FG_R00412",
+  remediationSteps: "Create a service account for the pool (serviceAccount: { email: <its email>, scopes: ['cloud-platform'] }) and grant it only the roles it needs, on the resources it needs (see GcpBurstPool).",
   validateResource: (args, report) => {
     if (!["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/instance:Instance", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate"].includes(args.type)) return;
     const sa = (args.props as Props).serviceAccount as Props | undefined;
     const email = str(sa?.email);
-    if (!sa || !email || email === "default" || /-compute@developer\.gserviceaccount\.com$/.test(email)) report(`${args.name} uses the default compute service account`);
+    const isDefault = !sa || !email || email === "default" || /-compute@developer\.gserviceaccount\.com$/.test(email);
     const scopes = asArray<string>(sa?.scopes);
-    if (scopes.some((s) => s === CLOUD_PLATFORM || s === "cloud-platform")) report(`${args.name} has the cloud-platform scope`);
+    const full = scopes.some((s) => s === CLOUD_PLATFORM || s === "cloud-platform");
+    if (isDefault) report(`${args.name} uses the default compute service account${full ? " with the cloud-platform scope (full access to every API the project's editor role allows)" : ""}`);
   },
 };
 
@@ -88,39 +98,30 @@ export const gcpOsLogin: ResourcePolicy = {
   },
 };
 
-interface Statement {
-  Effect?: string;
-  Action?: string | string[];
-  NotAction?: string | string[];
-  Resource?: string | string[];
-}
-
-const IAM_POLICY_TYPES = new Set(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"]);
-
-export const iamNoWildcards: ResourcePolicy = {
-  name: "iam-no-wildcards",
-  description: "No IAM policy allows `*` actions (or `service:*`), NotAction, or `*` resources; no GCP grant of roles/owner or roles/editor.",
+/** User data and startup scripts are readable by every process that reaches the metadata service: no credentials in them. */
+export const noCredentialsInUserData: ResourcePolicy = {
+  name: "no-credentials-in-user-data",
+  description: "AWS launch templates and instances and GCP templates and instances carry no credentials in their user data or startup scripts (AWS access keys, private keys, tokens, AWS_SECRET_ACCESS_KEY assignments); nodes read their secrets from SSM or Secret Manager at boot.",
   severity: "high",
   enforcementLevel: "mandatory",
-  anchor: "Checkov CKV_AWS_1, CKV_AWS_49, CKV_AWS_62, CKV_AWS_355; CKV_GCP_42",
-  remediationSteps: "List the exact actions and resource ARNs (see instanceRolePolicy in infra/aws/burst-pool.ts). On GCP grant predefined narrow roles.",
+  anchor: "Checkov CKV_AWS_46; trivy AWS-0129, AWS-0029; value patterns from gitleaks' default rules (infra/secret-config.ts)",
+  remediationSteps: "Store the secret in SSM (SecureString) or Secret Manager and read it at boot with the node's own identity, as node-setup.sh does for the API key.",
   validateResource: (args, report) => {
     const p = args.props as Props;
-    if (IAM_POLICY_TYPES.has(args.type)) {
-      const raw = p.policy;
-      const doc = (typeof raw === "string" ? JSON.parse(raw) : raw) as { Statement?: Statement | Statement[] };
-      for (const s of asArray<Statement>(doc?.Statement)) {
-        if (s.Effect !== "Allow") continue;
-        for (const a of asArray<string>(s.Action)) if (a === "*" || a.endsWith(":*")) report(`${args.name}: allows wildcard action ${a}`);
-        if (s.NotAction) report(`${args.name}: allows NotAction, which grants everything else`);
-        for (const r of asArray<string>(s.Resource)) if (r === "*") report(`${args.name}: allows actions on resource *`);
-      }
+    let text: string | undefined;
+    if (args.type === "aws:ec2/launchTemplate:LaunchTemplate" || args.type === "aws:ec2/instance:Instance") {
+      const raw = str(p.userData) ?? (str(p.userDataBase64) ? Buffer.from(String(p.userDataBase64), "base64").toString("utf8") : undefined);
+      text = raw && /^[A-Za-z0-9+/=\s]+$/.test(raw) && args.type === "aws:ec2/launchTemplate:LaunchTemplate" ? Buffer.from(raw, "base64").toString("utf8") : raw;
     }
-    if (args.type.startsWith("gcp:") && /IAMMember|IAMBinding/.test(args.type)) {
-      const role = String(p.role);
-      if (role === "roles/owner" || role === "roles/editor") report(`${args.name}: grants the basic role ${role}`);
+    if (["gcp:compute/instanceTemplate:InstanceTemplate", "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate", "gcp:compute/instance:Instance"].includes(args.type)) {
+      const md = (p.metadata ?? {}) as Props;
+      text = [str(p.metadataStartupScript), str(md["startup-script"]), str(md["user-data"])].filter(Boolean).join("\n");
     }
+    if (!text) return;
+    const found = secretValuesIn(text);
+    if (/AWS_SECRET_ACCESS_KEY\s*=\s*\S/.test(text)) found.push("an AWS secret access key assignment");
+    for (const what of found) report(`${args.name}: user data carries ${what}`);
   },
 };
 
-export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin, iamNoWildcards];
+export const computePolicies = [imdsv2Required, encryptedVolumes, gcpNodeIdentity, gcpOsLogin, noCredentialsInUserData];

@@ -14,13 +14,22 @@ function typesOf(type: string, p: Props): { cloud: Cloud; name: string }[] {
     case "hcloud:index/server:Server":
       return [{ cloud: "hetzner", name: String(p.serverType) }];
     case "aws:ec2/launchTemplate:LaunchTemplate":
+    case "aws:ec2/launchConfiguration:LaunchConfiguration":
     case "aws:ec2/instance:Instance":
+    case "aws:ec2/spotInstanceRequest:SpotInstanceRequest":
       return str(p.instanceType) ? [{ cloud: "aws", name: String(p.instanceType) }] : [];
+    case "aws:ec2/fleet:Fleet":
+    case "aws:ec2/spotFleetRequest:SpotFleetRequest":
+      return [
+        ...asArray<Props>(p.launchTemplateConfigs ?? p.launchTemplateConfig).flatMap((c) => asArray<Props>(c.overrides)),
+        ...asArray<Props>(p.launchSpecifications),
+      ].map((o) => str(o.instanceType)).filter((t): t is string => !!t).map((name) => ({ cloud: "aws" as const, name }));
     case "aws:autoscaling/group:Group": {
       const lt = (p.mixedInstancesPolicy as Props | undefined)?.launchTemplate as Props | undefined;
       return asArray<Props>(lt?.overrides).map((o) => ({ cloud: "aws" as const, name: String(o.instanceType) }));
     }
     case "gcp:compute/instanceTemplate:InstanceTemplate":
+    case "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate":
     case "gcp:compute/instance:Instance":
       return [{ cloud: "gcp", name: String(p.machineType) }];
     default:
@@ -73,7 +82,7 @@ export const poolWorstCaseCost: StackPolicy = {
     const est = estimateCost(args.resources);
     const byPool = new Map<string, { name: string; hourly: number }>();
     for (const l of est.lines) {
-      if (!l.what.includes("spot")) continue;
+      if (!/ (spot|on-demand) /.test(l.what)) continue;
       const cur = byPool.get(l.urn) ?? { name: l.name, hourly: 0 };
       cur.hourly += l.count * l.unitHourlyUsd;
       byPool.set(l.urn, cur);
@@ -90,7 +99,7 @@ interface BudgetConfig {
 
 export const stackBudget: StackPolicy = {
   name: "stack-budget",
-  description: "The worst-case monthly cost (base layer, always-on services, and every burst pool at max size at spot prices) stays under the stack's budget. Unpriceable resources fail the check.",
+  description: "The worst-case monthly cost (base layer, always-on services, every burst pool at max size, and capacity bought any other way: instances, spot requests, fleets, groups without a mixed policy, GCP instances and groups, each at its market's price) stays under the stack's budget. Capacity the catalog cannot price fails the check.",
   severity: "high",
   enforcementLevel: "mandatory",
   anchor: "OPA cost.rego deny_over_budget",

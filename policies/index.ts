@@ -3,7 +3,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies, PACK_NAME } from "./all";
 
 new PolicyPack(PACK_NAME, {
-  description: "Hybrid inference fleet guard rails: ingress, labels, spot, cost, storage and node hardening.",
+  description: "Hybrid inference fleet guard rails: ingress, labels, spot, cost, storage, node hardening, IAM, network, keys and prod invariants.",
   enforcementLevel: "mandatory",
   policies: allPolicies,
 });

@@ -38,7 +38,7 @@ export const burstPoolsAreSpot: ResourcePolicy = {
 
 export const noOnDemandOutsideBase: ResourcePolicy = {
   name: "no-on-demand-outside-base",
-  description: "The always-on base layer is Hetzner. A standalone AWS or GCP instance must be spot.",
+  description: "The always-on base layer is Hetzner. A standalone AWS or GCP instance, or an EC2 fleet, must be spot.",
   severity: "high",
   enforcementLevel: "mandatory",
   anchor: "OPA cost.rego deny_on_demand_instance",
@@ -48,6 +48,11 @@ export const noOnDemandOutsideBase: ResourcePolicy = {
     if (args.type === "aws:ec2/instance:Instance") {
       const market = (p.instanceMarketOptions as Props | undefined)?.marketType;
       if (market !== "spot") report(`${args.name} is an on-demand EC2 instance outside the base layer`);
+    }
+    if (args.type === "aws:ec2/fleet:Fleet" || args.type === "aws:ec2/spotFleetRequest:SpotFleetRequest") {
+      const spec = (p.targetCapacitySpecification ?? {}) as Props;
+      const onDemand = num(spec.onDemandTargetCapacity) ?? num(p.onDemandTargetCapacity) ?? 0;
+      if (onDemand > 0 || spec.defaultTargetCapacityType === "on-demand") report(`${args.name} buys on-demand capacity in a fleet outside the base layer`);
     }
     if (args.type === "gcp:compute/instance:Instance") {
       const s = (p.scheduling ?? {}) as Props;

@@ -1,38 +1,43 @@
-/** SSH, RDP and all-ports ingress from the internet, on all three clouds, including rules made by separate resources. */
-import { parseCidr } from "../infra/cidr";
+/**
+ * SSH, RDP and all-ports ingress from the internet, on all three clouds, including rules made by separate resources
+ * and ports forwarded by public load balancers. "The internet" is any set of sources broader than a configured
+ * prefix (default /8 for IPv4, /16 for IPv6), however it is spelled.
+ */
+import { cidrWithin } from "../infra/cidr";
+import { BREADTH_SCHEMA, type BreadthConfig, broadAdminFindings, exposesPort, type Ingress, ingressRules } from "./lib/ingress";
 import { dependenciesOf, type PolicyResource, type ResourcePolicy, type StackPolicy } from "./lib/policy";
-import { allPorts, asArray, describePorts, exposesPort, type Ingress, ingressRules, type Props, str, worldOpenSources } from "./lib/values";
+import { asArray, num, type Props, str } from "./lib/values";
 
 const DEFAULT_ADMIN_PORTS = [22, 3389];
 
-interface IngressConfig {
-  adminPorts: number[];
-}
+const INGRESS_SCHEMA = {
+  properties: {
+    adminPorts: { type: "array", items: { type: "number" }, default: DEFAULT_ADMIN_PORTS },
+    ...BREADTH_SCHEMA,
+  },
+} as const;
 
-function worldOpenAdminFindings(rules: Ingress[], adminPorts: number[]): string[] {
-  const out: string[] = [];
-  for (const rule of rules) {
-    const world = worldOpenSources(rule);
-    if (world.length === 0) continue;
-    if (allPorts(rule)) out.push(`${describePorts(rule)} open to ${world.join(", ")}`);
-    else for (const port of adminPorts) if (exposesPort(rule, port)) out.push(`port ${port} (${describePorts(rule)}) open to ${world.join(", ")}`);
-  }
-  return out;
+/** hcloud load balancers are public: a service that forwards to an admin port exposes it on every target. */
+function lbServiceFindings(type: string, p: Props, adminPorts: number[]): string[] {
+  if (type !== "hcloud:index/loadBalancerService:LoadBalancerService") return [];
+  const protocol = str(p.protocol) ?? "tcp";
+  const dest = num(p.destinationPort) ?? num(p.listenPort) ?? (protocol === "https" ? 443 : 80);
+  return dest !== undefined && adminPorts.includes(dest) ? [`forwards public port ${String(num(p.listenPort) ?? "?")} to admin port ${dest} on its targets`] : [];
 }
 
 export const noWorldOpenAdminIngress: ResourcePolicy = {
   name: "no-world-open-admin-ingress",
-  description: "No SSH, RDP or all-ports ingress from 0.0.0.0/0 or ::/0 on AWS security groups and rules, GCP firewalls or hcloud firewalls.",
+  description: "No SSH, RDP or all-ports ingress from the internet (any source, or set of sources, broader than /8 for IPv4 or /16 for IPv6, in any spelling) on AWS security groups, rules and network ACLs, GCP firewalls and firewall policy rules, or hcloud firewalls; no public hcloud load balancer service forwarding to an admin port.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  anchor: "OPA security.rego deny_ssh_world; Checkov CKV_AWS_24, CKV_AWS_25, CKV_GCP_2, CKV_GCP_3",
-  remediationSteps: "Restrict the source to the admin CIDRs (hybrid-inference:adminCidrs), or reach nodes through IAP / a bastion. Name ports explicitly: protocol -1, 'all', 'any', an absent GCP ports list and 0-0 open every port.",
-  configSchema: { properties: { adminPorts: { type: "array", items: { type: "number" }, default: DEFAULT_ADMIN_PORTS } } },
+  anchor: "OPA security.rego deny_ssh_world; Checkov CKV_AWS_24, CKV_AWS_25, CKV_AWS_277, CKV_GCP_2, CKV_GCP_3, CKV2_GCP_12; trivy AWS-0107, AWS-0105, GCP-0027, GCP-0071, GCP-0070, GCP-0072; regula FG_R00085, FG_R00087, FG_R00045, FG_R00407, FG_R00408. Breadth: RFC 4291 2.5.5 (IPv4-mapped and -compatible), RFC 6052 (NAT64), RFC 3056 (6to4)",
+  remediationSteps: "Restrict the source to the admin CIDRs (hybrid-inference:adminCidrs), or reach nodes through IAP / a bastion. Name ports explicitly: protocol -1, 'all', 'any', an absent GCP ports list and 0-0 open every port. Do not forward a load balancer port to SSH.",
+  configSchema: INGRESS_SCHEMA,
   validateResource: (args, report) => {
-    const rules = ingressRules(args.type, args.props as Props);
-    if (rules.length === 0) return;
-    const { adminPorts } = args.getConfig<IngressConfig>();
-    for (const finding of worldOpenAdminFindings(rules, adminPorts)) report(`${args.type.split(":")[2]} ${args.name}: ${finding}`);
+    const props = args.props as Props;
+    const cfg = args.getConfig<BreadthConfig>();
+    const rules = ingressRules(args.type, props);
+    for (const finding of [...broadAdminFindings(rules, cfg), ...lbServiceFindings(args.type, props, cfg.adminPorts)]) report(`${args.type.split(":")[2]} ${args.name}: ${finding}`);
   },
 };
 
@@ -43,25 +48,9 @@ interface AdminCidrConfig {
 /** Google's IAP TCP forwarding range: allowed as an SSH source on GCP. */
 const IAP_RANGE = "35.235.240.0/20";
 
+/** Strict CIDR containment: an unreadable or differently spelled source is never "within". */
 function within(source: string, allowed: string[]): boolean {
-  const s = parseCidr(source);
-  if (!s) return false;
-  return allowed.some((a) => {
-    const p = parseCidr(a);
-    if (!p || p.family !== s.family || s.prefix < p.prefix) return false;
-    const bits = (addr: string) =>
-      s.family === 4
-        ? addr.split(".").map((o) => Number(o).toString(2).padStart(8, "0")).join("")
-        : expand6(addr).map((h) => parseInt(h, 16).toString(2).padStart(16, "0")).join("");
-    return bits(s.address).slice(0, p.prefix) === bits(p.address).slice(0, p.prefix);
-  });
-}
-
-function expand6(addr: string): string[] {
-  const [head = "", tail = ""] = addr.split("::");
-  const h = head ? head.split(":") : [];
-  const t = tail ? tail.split(":") : [];
-  return [...h, ...Array(8 - h.length - t.length).fill("0"), ...t];
+  return allowed.some((a) => cidrWithin(source, a));
 }
 
 export const sshFromAdminCidrsOnly: ResourcePolicy = {
@@ -84,7 +73,10 @@ export const sshFromAdminCidrsOnly: ResourcePolicy = {
   },
 };
 
+const SG_TYPES = new Set(["aws:ec2/securityGroup:SecurityGroup", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"]);
 const SG_RULE_TYPES = new Set(["aws:ec2/securityGroupRule:SecurityGroupRule", "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"]);
+const PREFIX_LIST = "aws:ec2/managedPrefixList:ManagedPrefixList";
+const PREFIX_LIST_ENTRY = "aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry";
 
 function hcloudPublic(server: PolicyResource): boolean {
   const nets = asArray<Props>(server.props.publicNets);
@@ -100,50 +92,79 @@ function selectorMatches(selector: string, labels: Record<string, string>): bool
   });
 }
 
+/** The CIDRs of a managed prefix list: its inline entries and its separate entry resources. */
+function prefixListCidrs(list: PolicyResource, all: PolicyResource[]): string[] {
+  const inline = asArray<Props>(list.props.entries).map((e) => str(e.cidr)).filter((c): c is string => !!c);
+  const separate = all.filter((e) => e.type === PREFIX_LIST_ENTRY && dependenciesOf(e, "prefixListId").some((l) => l.urn === list.urn)).map((e) => str(e.props.cidr)).filter((c): c is string => !!c);
+  return [...inline, ...separate];
+}
+
+/** A resource's ingress rules with the prefix lists it depends on expanded into their CIDRs. */
+function resolvedRules(r: PolicyResource, all: PolicyResource[]): Ingress[] {
+  const lists = ["prefixListIds", "prefixListId", "ingress"].flatMap((k) => dependenciesOf(r, k)).filter((d) => d.type === PREFIX_LIST);
+  const cidrs = lists.flatMap((l) => prefixListCidrs(l, all));
+  return ingressRules(r.type, r.props).map((rule) => (rule.prefixLists?.length ? { ...rule, sources: [...rule.sources, ...cidrs] } : rule));
+}
+
 /**
  * Joins the pieces that together decide what reaches a node: AWS security groups with their separate rule
- * resources (through `securityGroupId`), and hcloud firewalls with their attachments (through `firewallId` and
- * `serverIds`). Reports the group or firewall, and every launch template, instance or server behind it.
+ * resources (through `securityGroupId`) and the managed prefix lists they admit, hcloud firewalls with their
+ * attachments (through `firewallId` and `serverIds`), and internet-facing AWS load balancers with the target
+ * groups their listeners forward to. Reports the group or firewall, and every launch template, instance or server
+ * behind it.
  */
 export const effectiveIngress: StackPolicy = {
   name: "effective-ingress",
-  description: "Joins security groups and firewalls with their separately declared rules and attachments, and reports world-open SSH/RDP/all-ports reaching any node.",
+  description: "Joins security groups and firewalls with their separately declared rules, prefix lists and attachments, and public load balancers with their target groups, and reports SSH/RDP/all-ports reachable from the internet on any node.",
   severity: "critical",
   enforcementLevel: "mandatory",
-  anchor: "OPA security.rego deny_ssh_world (rules declared as separate resources); Checkov CKV2_AWS_5",
-  remediationSteps: "Remove or narrow the separately declared rule; check every aws.ec2.SecurityGroupRule, aws.vpc.SecurityGroupIngressRule and hcloud.FirewallAttachment that targets the group or firewall.",
-  configSchema: { properties: { adminPorts: { type: "array", items: { type: "number" }, default: DEFAULT_ADMIN_PORTS } } },
+  anchor: "OPA security.rego deny_ssh_world (rules declared as separate resources); trivy AWS-0107 (aws_security_group_rule); regula FG_R00044, FG_R00350 (with rules as separate resources)",
+  remediationSteps: "Remove or narrow the separately declared rule or prefix list entry; check every aws.ec2.SecurityGroupRule, aws.vpc.SecurityGroupIngressRule, aws.ec2.ManagedPrefixListEntry and hcloud.FirewallAttachment that targets the group or firewall; never point a public listener at a target group on an admin port.",
+  configSchema: INGRESS_SCHEMA,
   validateStack: (args, report) => {
-    const { adminPorts } = args.getConfig<IngressConfig>();
-    const byUrn = new Map(args.resources.map((r) => [r.urn, r]));
+    const cfg = args.getConfig<BreadthConfig>();
+    const all = args.resources;
+    const byUrn = new Map(all.map((r) => [r.urn, r]));
     const rulesBySg = new Map<string, Ingress[]>();
-    for (const r of args.resources) {
+    for (const r of all) {
       if (!SG_RULE_TYPES.has(r.type)) continue;
-      for (const sg of dependenciesOf(r, "securityGroupId")) {
-        rulesBySg.set(sg.urn, [...(rulesBySg.get(sg.urn) ?? []), ...ingressRules(r.type, r.props)]);
-      }
+      for (const sg of dependenciesOf(r, "securityGroupId")) rulesBySg.set(sg.urn, [...(rulesBySg.get(sg.urn) ?? []), ...resolvedRules(r, all)]);
+    }
+    for (const sg of all.filter((r) => SG_TYPES.has(r.type) && resolvedRules(r, all).some((rule) => rule.prefixLists?.length))) {
+      if (!rulesBySg.has(sg.urn)) rulesBySg.set(sg.urn, []);
     }
     const badSgs = new Set<string>();
     for (const [sgUrn, rules] of rulesBySg) {
       const sg = byUrn.get(sgUrn);
-      const findings = worldOpenAdminFindings([...rules, ...(sg ? ingressRules(sg.type, sg.props) : [])], adminPorts);
+      const findings = broadAdminFindings([...rules, ...(sg ? resolvedRules(sg, all) : [])], cfg);
       if (findings.length === 0) continue;
       badSgs.add(sgUrn);
-      report(`security group ${sg?.name ?? sgUrn} (with its separate rules): ${findings.join("; ")}`, sgUrn);
+      report(`security group ${sg?.name ?? sgUrn} (with its separate rules and prefix lists): ${findings.join("; ")}`, sgUrn);
     }
-    for (const r of args.resources) {
+    for (const r of all) {
       if (r.type !== "aws:ec2/launchTemplate:LaunchTemplate" && r.type !== "aws:ec2/instance:Instance") continue;
       const sgDeps = [...dependenciesOf(r, "networkInterfaces"), ...dependenciesOf(r, "vpcSecurityGroupIds"), ...dependenciesOf(r, "securityGroups")];
       for (const sg of sgDeps) if (badSgs.has(sg.urn)) report(`${r.name} uses security group ${sg.name}, which is open to the internet on an admin port`, r.urn);
     }
 
-    const firewalls = args.resources.filter((r) => r.type === "hcloud:index/firewall:Firewall");
-    const openFirewalls = new Set(firewalls.filter((f) => worldOpenAdminFindings(ingressRules(f.type, f.props), adminPorts).length > 0).map((f) => f.urn));
-    for (const att of args.resources.filter((r) => r.type === "hcloud:index/firewallAttachment:FirewallAttachment")) {
+    const firewalls = all.filter((r) => r.type === "hcloud:index/firewall:Firewall");
+    const openFirewalls = new Set(firewalls.filter((f) => broadAdminFindings(ingressRules(f.type, f.props), cfg).length > 0).map((f) => f.urn));
+    for (const att of all.filter((r) => r.type === "hcloud:index/firewallAttachment:FirewallAttachment")) {
       for (const fw of dependenciesOf(att, "firewallId")) {
         if (!openFirewalls.has(fw.urn)) continue;
         const servers = dependenciesOf(att, "serverIds").map((s) => s.name);
         report(`firewall ${fw.name} is open to the internet on an admin port and is attached to ${servers.join(", ") || "servers by label"}`, att.urn);
+      }
+    }
+
+    for (const listener of all.filter((r) => r.type === "aws:lb/listener:Listener")) {
+      const lb = dependenciesOf(listener, "loadBalancerArn").find((d) => d.type === "aws:lb/loadBalancer:LoadBalancer");
+      if (lb && lb.props.internal === true) continue;
+      for (const tg of dependenciesOf(listener, "defaultActions").filter((d) => d.type === "aws:lb/targetGroup:TargetGroup")) {
+        const port = num(tg.props.port);
+        if (port !== undefined && cfg.adminPorts.includes(port)) {
+          report(`listener ${listener.name} on ${lb ? `internet-facing load balancer ${lb.name}` : "a load balancer"} forwards to target group ${tg.name} on admin port ${port}`, listener.urn);
+        }
       }
     }
   },

@@ -1,5 +1,6 @@
 # Provisions a fleet node: Docker, the node's secrets, and systemd units for the
-# inference container and, on spot capacity, the interruption watcher.
+# inference container and, on spot capacity, the interruption watcher; on Hetzner,
+# a firewall rule that keeps everyone but root away from the metadata service.
 # This is the body of the boot script; infra/inference/bootscript.ts renders the
 # HI_* settings above it. Cloud-init (Hetzner), EC2 user data and the GCE
 # startup-script all run the same rendered script, once per boot.
@@ -7,9 +8,10 @@ set -euo pipefail
 umask 077
 
 : "${HI_CLOUD:?}" "${HI_IMAGE:?}" "${HI_MODEL_URI:?}" "${HI_MODEL_SHA256:?}" "${HI_PORT:?}"
-: "${HI_API_KEY_SOURCE:=none}" "${HI_SPOT:=0}"
+: "${HI_API_KEY_SOURCE:=none}" "${HI_SPOT:=0}" "${HI_METADATA_GUARD:=0}"
 
-readonly CONF_DIR=/etc/hybrid-inference
+# HI_CONF_DIR and the *_URL settings below exist for the tests, which run these steps against fakes.
+readonly CONF_DIR=${HI_CONF_DIR:-/etc/hybrid-inference}
 readonly SECRETS_DIR=$CONF_DIR/secrets
 readonly MODEL_HOST_DIR=/var/lib/hybrid-inference/models
 # The image runs llama-server as this unprivileged user.
@@ -36,27 +38,30 @@ install_packages() {
   systemctl enable --now docker
 }
 
-# AWS: read one SSM SecureString with the instance role, over IMDSv2 and SigV4.
+# AWS: read one SSM SecureString ("name:version") with the instance role, over IMDSv2 and SigV4.
 aws_ssm_parameter() {
-  local name=$1 token role creds
-  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' http://169.254.169.254/latest/api/token)
-  role=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/iam/security-credentials/)
-  creds=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "http://169.254.169.254/latest/meta-data/iam/security-credentials/$role")
+  local name=$1 imds=${HI_IMDS_URL:-http://169.254.169.254} token role creds
+  token=$(curl -fsS -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$imds/latest/api/token")
+  role=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/iam/security-credentials/")
+  creds=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" "$imds/latest/meta-data/iam/security-credentials/$role")
   # Credentials go to curl on stdin, never on its command line.
   jq -r '"user = \"\(.AccessKeyId):\(.SecretAccessKey)\"\nheader = \"x-amz-security-token: \(.Token)\""' <<<"$creds" |
     curl -fsS -K - --aws-sigv4 "aws:amz:${HI_AWS_REGION:?}:ssm" \
       -H 'X-Amz-Target: AmazonSSM.GetParameter' -H 'Content-Type: application/x-amz-json-1.1' \
       --data "$(jq -cn --arg n "$name" '{Name: $n, WithDecryption: true}')" \
-      "https://ssm.${HI_AWS_REGION}.amazonaws.com/" | jq -er '.Parameter.Value'
+      "${HI_SSM_URL:-https://ssm.${HI_AWS_REGION}.amazonaws.com/}" | jq -er '.Parameter.Value'
 }
 
-# GCP: read one private object (bucket/object) with the instance's service account.
-gcs_object() {
-  local bucket=${1%%/*} object=${1#*/} token
+# GCP: read one Secret Manager secret version (projects/P/secrets/S/versions/N) with the instance's service account.
+# REST: GET /v1/{name}:access returns {"payload": {"data": <base64>}}
+# (cloud.google.com/secret-manager/docs/reference/rest/v1/projects.secrets.versions/access).
+gcp_secret() {
+  local version=$1 token
   token=$(curl -fsS -H 'Metadata-Flavor: Google' \
-    http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token | jq -er .access_token)
+    "${HI_GCE_METADATA_URL:-http://metadata.google.internal}/computeMetadata/v1/instance/service-accounts/default/token" | jq -er .access_token)
   printf 'header = "Authorization: Bearer %s"\n' "$token" |
-    curl -fsS -K - "https://storage.googleapis.com/storage/v1/b/${bucket}/o/$(jq -rn --arg o "$object" '$o|@uri')?alt=media"
+    curl -fsS -K - "${HI_SECRET_MANAGER_URL:-https://secretmanager.googleapis.com}/v1/${version}:access" |
+    jq -er '.payload.data' | base64 -d
 }
 
 install_api_key() {
@@ -66,12 +71,30 @@ install_api_key() {
     preset) [ -s "$dest" ] || die 21 "API key expected at $dest but it is missing" ;;
     aws-ssm:*) value=$(retry aws_ssm_parameter "${HI_API_KEY_SOURCE#aws-ssm:}") || die 21 "cannot read API key from SSM ${HI_API_KEY_SOURCE#aws-ssm:}"
       printf '%s' "$value" >"$dest" ;;
-    gcs:*) value=$(retry gcs_object "${HI_API_KEY_SOURCE#gcs:}") || die 21 "cannot read API key from gs://${HI_API_KEY_SOURCE#gcs:}"
+    gcp-secret:*) value=$(retry gcp_secret "${HI_API_KEY_SOURCE#gcp-secret:}") || die 21 "cannot read API key from Secret Manager ${HI_API_KEY_SOURCE#gcp-secret:}"
       printf '%s' "$value" >"$dest" ;;
-    *) die 21 "unknown HI_API_KEY_SOURCE '$HI_API_KEY_SOURCE'; allowed: none, preset, aws-ssm:<name>, gcs:<bucket>/<object>" ;;
+    *) die 21 "unknown HI_API_KEY_SOURCE '$HI_API_KEY_SOURCE'; allowed: none, preset, aws-ssm:<name>:<version>, gcp-secret:projects/<p>/secrets/<s>/versions/<n>" ;;
   esac
   chown "$CONTAINER_UID" "$dest"
   chmod 0400 "$dest"
+}
+
+# The metadata service answers anyone who can reach it, and on Hetzner it serves the user data, which holds the
+# model-store key. After boot only root may reach it: the container (uid 10001, host network) and every other user
+# are rejected in OUTPUT by owner; containers on a Docker bridge are rejected in DOCKER-USER, which Docker consults
+# before its own FORWARD rules (docs.docker.com/engine/network/packet-filtering-firewalls/). Idempotent; run at every
+# boot by hybrid-inference-metadata-guard.service, before Docker and the inference container start.
+metadata_guard() {
+  local ip=${HI_METADATA_IP:-169.254.169.254}
+  command -v iptables >/dev/null 2>&1 || die 22 "iptables is required to guard the metadata service"
+  iptables -w -N HI-METADATA 2>/dev/null || iptables -w -F HI-METADATA
+  iptables -w -A HI-METADATA -m owner --uid-owner 0 -j RETURN
+  iptables -w -A HI-METADATA -p tcp -j REJECT --reject-with tcp-reset
+  iptables -w -A HI-METADATA -j REJECT
+  iptables -w -C OUTPUT -d "$ip/32" -j HI-METADATA 2>/dev/null || iptables -w -I OUTPUT 1 -d "$ip/32" -j HI-METADATA
+  iptables -w -N DOCKER-USER 2>/dev/null || true
+  iptables -w -C DOCKER-USER -d "$ip/32" -j REJECT 2>/dev/null || iptables -w -I DOCKER-USER 1 -d "$ip/32" -j REJECT
+  log "metadata service $ip: reachable by root only"
 }
 
 write_env_file() {
@@ -88,14 +111,32 @@ docker_run_args() {
 }
 
 write_units() {
-  local run_args
+  local run_args guard_deps=""
   run_args=$(docker_run_args)
+  if [ "$HI_METADATA_GUARD" = 1 ]; then
+    guard_deps="hybrid-inference-metadata-guard.service"
+    cat >/etc/systemd/system/hybrid-inference-metadata-guard.service <<UNIT
+[Unit]
+Description=hybrid-inference: metadata service for root only
+Before=docker.service hybrid-inference.service
+DefaultDependencies=no
+After=local-fs.target
+
+[Service]
+Type=oneshot
+RemainAfterExit=yes
+ExecStart=${SELF} metadata-guard
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  fi
   cat >/etc/systemd/system/hybrid-inference.service <<UNIT
 [Unit]
 Description=hybrid-inference llama-server (${HI_IMAGE})
-After=docker.service network-online.target
+After=docker.service network-online.target ${guard_deps}
 Wants=network-online.target
-Requires=docker.service
+Requires=docker.service ${guard_deps}
 
 [Service]
 Restart=always
@@ -139,6 +180,10 @@ main() {
   write_env_file
   write_units
   systemctl daemon-reload
+  if [ "$HI_METADATA_GUARD" = 1 ]; then
+    systemctl enable hybrid-inference-metadata-guard.service
+    systemctl restart hybrid-inference-metadata-guard.service
+  fi
   systemctl enable hybrid-inference.service
   systemctl restart hybrid-inference.service
   if [ "$HI_SPOT" = 1 ]; then
@@ -148,4 +193,14 @@ main() {
   log "units started; the load balancer admits the node once /health answers 200"
 }
 
-main "$@"
+# The script's own path, for the unit that re-applies the guard at every boot (cloud-init keeps it at
+# /opt/hybrid-inference/node-setup.sh).
+SELF=$(readlink -f "$0")
+readonly SELF
+
+case "${1:-}" in
+  "") main ;;
+  metadata-guard) metadata_guard ;;
+  api-key) install -d -m 0700 "$CONF_DIR" "$SECRETS_DIR"; install_api_key ;;
+  *) die 10 "unknown step '$1'; allowed: (none), metadata-guard, api-key" ;;
+esac

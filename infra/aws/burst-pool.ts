@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
 import { modelReadStatements } from "../storage/s3-checkpoints";
+import { customerKey } from "./keys";
 import { AwsNetwork } from "./network";
 
 export interface AwsBurstPoolArgs {
@@ -25,14 +26,21 @@ export interface AwsBurstPoolArgs {
    * "<logical>-<7 hex>" within AWS's 32; see awsLbLogicalName in naming.ts).
    */
   loadBalancerName: string;
-  /** The API key, stored as an SSM SecureString the nodes read at boot. */
+  /** The model bucket's KMS key, when it uses SSE-KMS: nodes get kms:Decrypt on it through S3. */
+  modelBucketKeyArn?: pulumi.Input<string>;
+  /** The API key, stored as an SSM SecureString (under a customer-managed key) the nodes read at boot. */
   apiKey?: pulumi.Input<string>;
-  /** Renders the boot script given the SSM parameter name of the API key (if any). */
+  /** Renders the boot script given the API key's SSM selector "<name>:<version>" (if any). */
   bootScript: (apiKeyParameter?: pulumi.Input<string>) => pulumi.Input<string>;
   /** Signs the load balancer's certificate; the routers trust it. */
   ca: PrivateCa;
   /** The only sources the load balancer's TLS port admits: the routers' IPv4 addresses, and any extra CIDRs. */
   clients: pulumi.Input<string>[];
+  /** Deletion protection on the network load balancer. */
+  deletionProtection: boolean;
+  flowLogRetentionDays: number;
+  /** Protect (and retain on delete) the pool's KMS keys: data encrypted under them is lost with them. */
+  protectKeys: boolean;
 }
 
 /** The TLS policy of the load balancer's listener: TLS 1.3 and 1.2 with forward secrecy only. */
@@ -44,13 +52,23 @@ export const UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd
 /** Seconds a terminating instance may spend draining before the group finishes terminating it. */
 export const TERMINATION_DRAIN_SECONDS = 120;
 
-export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; apiKeyParameterArn?: string }): aws.iam.PolicyDocument {
+export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; region: string; bucketKeyArn?: string; apiKeyParameterArn?: string; apiKeyKmsArn?: string }): aws.iam.PolicyDocument {
   const statements: aws.iam.PolicyStatement[] = [
-    ...modelReadStatements(p.bucketArn),
+    ...modelReadStatements(p.bucketArn, { region: p.region, ...(p.bucketKeyArn ? { kmsKeyArn: p.bucketKeyArn } : {}) }),
     { Sid: "CompleteOwnLifecycleHook", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [p.asgArn] },
   ];
   if (p.apiKeyParameterArn) {
     statements.push({ Sid: "ReadApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [p.apiKeyParameterArn] });
+  }
+  if (p.apiKeyKmsArn) {
+    // Only through Parameter Store: the role cannot use the key for anything else.
+    statements.push({
+      Sid: "DecryptApiKeyThroughSsm",
+      Effect: "Allow",
+      Action: ["kms:Decrypt"],
+      Resource: [p.apiKeyKmsArn],
+      Condition: { StringEquals: { "kms:ViaService": `ssm.${p.region}.amazonaws.com` } },
+    });
   }
   return { Version: "2012-10-17", Statement: statements };
 }
@@ -70,6 +88,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
   readonly listener: aws.lb.Listener;
   /** The load balancer's DNS name: what its certificate names and the routers connect to. */
   readonly host: pulumi.Output<string>;
+  readonly apiKeyKey?: aws.kms.Key;
   readonly endpoint: pulumi.Output<string>;
   readonly groupName: pulumi.Output<string>;
 
@@ -83,6 +102,8 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       region: args.region,
       availabilityZones: args.availabilityZones,
       publicInstances: args.publicIp,
+      flowLogRetentionDays: args.flowLogRetentionDays,
+      protectKeys: args.protectKeys,
       tags,
     }, child);
     const vpcId = this.network.vpc.id;
@@ -126,9 +147,21 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       description: "HTTP: Ubuntu package mirrors", tags,
     }, child);
 
+    const account = aws.getCallerIdentityOutput({}, child).accountId;
     if (args.apiKey !== undefined) {
+      // Parameter Store encrypts standard SecureStrings with kms:Encrypt and reads them with kms:Decrypt under this key
+      // (docs.aws.amazon.com/kms/latest/developerguide/services-parameter-store.html).
+      this.apiKeyKey = customerKey(`${name}-api-key`, {
+        description: `hybrid-inference ${name} API key parameter`,
+        region: args.region,
+        accountId: account,
+        use: { kind: "via-service", service: "ssm", actions: ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey"] },
+        tags,
+        protect: args.protectKeys,
+      }, child);
       this.apiKeyParameter = new aws.ssm.Parameter(`${name}-api-key`, {
         type: "SecureString",
+        keyId: this.apiKeyKey.arn,
         value: pulumi.secret(args.apiKey),
         description: "llama-server API key for the burst pool",
         tags,
@@ -136,7 +169,6 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     }
 
     const groupName = `${name}-asg`;
-    const account = aws.getCallerIdentityOutput({}, child).accountId;
     const asgArn = pulumi.interpolate`arn:aws:autoscaling:${args.region}:${account}:autoScalingGroup:*:autoScalingGroupName/${groupName}`;
 
     this.role = new aws.iam.Role(`${name}-node`, {
@@ -149,8 +181,16 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     new aws.iam.RolePolicy(`${name}-node`, {
       role: this.role.id,
       policy: pulumi
-        .all([args.modelBucketArn, asgArn, this.apiKeyParameter?.arn])
-        .apply(([bucketArn, arn, paramArn]) => JSON.stringify(instanceRolePolicy({ bucketArn, asgArn: arn, ...(paramArn ? { apiKeyParameterArn: paramArn } : {}) }))),
+        .all([args.modelBucketArn, asgArn, args.modelBucketKeyArn, this.apiKeyParameter?.arn, this.apiKeyKey?.arn])
+        .apply(([bucketArn, arn, bucketKeyArn, paramArn, kmsArn]) =>
+          JSON.stringify(instanceRolePolicy({
+            bucketArn,
+            asgArn: arn,
+            region: args.region,
+            ...(bucketKeyArn ? { bucketKeyArn } : {}),
+            ...(paramArn ? { apiKeyParameterArn: paramArn } : {}),
+            ...(kmsArn ? { apiKeyKmsArn: kmsArn } : {}),
+          }))),
     }, child);
     const profile = new aws.iam.InstanceProfile(`${name}-node`, { role: this.role.name, tags }, child);
 
@@ -159,7 +199,10 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       mostRecent: true,
       filters: [{ name: "name", values: [UBUNTU_AMI_NAME] }, { name: "architecture", values: ["x86_64"] }],
     }, child);
-    const userData = pulumi.output(args.bootScript(this.apiKeyParameter?.name)).apply((s) => Buffer.from(s, "utf8").toString("base64"));
+    // The version in the selector makes a new key a new launch template version, so the instance refresh rolls the pool
+    // (GetParameter takes "name:version": docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
+    const selector = this.apiKeyParameter ? pulumi.interpolate`${this.apiKeyParameter.name}:${this.apiKeyParameter.version}` : undefined;
+    const userData = pulumi.output(args.bootScript(selector)).apply((s) => Buffer.from(s, "utf8").toString("base64"));
 
     this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node`, {
       imageId: ami.id,
@@ -191,6 +234,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       subnets: this.network.publicSubnetIds,
       securityGroups: [this.lbSecurityGroup.id],
       enableCrossZoneLoadBalancing: true,
+      enableDeletionProtection: args.deletionProtection,
       tags,
     }, child);
     this.targetGroup = new aws.lb.TargetGroup(args.loadBalancerName, {

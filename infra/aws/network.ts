@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { customerKey } from "./keys";
 
 export interface AwsNetworkArgs {
   cidr: string;
@@ -7,7 +8,37 @@ export interface AwsNetworkArgs {
   availabilityZones: number;
   /** When false, instances sit in private subnets behind one NAT gateway. */
   publicInstances: boolean;
+  /** Days the VPC flow logs are kept in CloudWatch Logs. */
+  flowLogRetentionDays: number;
+  /** Protect (and retain on delete) the flow-log key. */
+  protectKeys: boolean;
   tags: Record<string, string>;
+}
+
+/** The role VPC Flow Logs assumes to write one log group (docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html), scoped to this account. */
+export function flowLogTrustPolicy(accountId: string, region: string): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{
+      Effect: "Allow",
+      Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+      Action: "sts:AssumeRole",
+      Condition: { StringEquals: { "aws:SourceAccount": accountId }, ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` } },
+    }],
+  };
+}
+
+/** The log group it may write, and nothing else (AWS's example grants these on "*"; one group is enough). */
+export function flowLogWritePolicy(logGroupArn: string): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{
+      Sid: "WriteFlowLogs",
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: [logGroupArn, `${logGroupArn}:log-stream:*`],
+    }],
+  };
 }
 
 /** Splits a /16 into /20 subnets: public ones first, then private ones. */
@@ -27,6 +58,8 @@ export class AwsNetwork extends pulumi.ComponentResource {
   readonly publicSubnets: aws.ec2.Subnet[];
   readonly privateSubnets: aws.ec2.Subnet[];
   readonly natGateway?: aws.ec2.NatGateway;
+  readonly flowLog: aws.ec2.FlowLog;
+  readonly defaultSecurityGroup: aws.ec2.DefaultSecurityGroup;
   /** Where the nodes go. */
   readonly nodeSubnetIds: pulumi.Output<string>[];
   readonly publicSubnetIds: pulumi.Output<string>[];
@@ -40,6 +73,42 @@ export class AwsNetwork extends pulumi.ComponentResource {
     const cidrs = subnetCidrs(args.cidr, args.availabilityZones);
 
     this.vpc = new aws.ec2.Vpc(`${name}-vpc`, { cidrBlock: args.cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: tag("vpc") }, child);
+    // Adopt the VPC's default security group and leave it without rules: Terraform (and so Pulumi) removes every
+    // rule of the default group when it adopts it (registry.terraform.io/providers/hashicorp/aws/latest/docs/resources/default_security_group).
+    this.defaultSecurityGroup = new aws.ec2.DefaultSecurityGroup(`${name}-default`, { vpcId: this.vpc.id, ingress: [], egress: [], tags: tag("default-closed") }, child);
+
+    const accountId = aws.getCallerIdentityOutput({}, child).accountId;
+    const logGroupName = `/hybrid-inference/vpc-flow-logs/${name}`;
+    const logGroupArn = pulumi.interpolate`arn:aws:logs:${args.region}:${accountId}:log-group:${logGroupName}`;
+    const logKey = customerKey(`${name}-flow-logs`, {
+      description: `hybrid-inference ${name} VPC flow logs`,
+      region: args.region,
+      accountId,
+      use: logGroupArn.apply((arn) => ({ kind: "logs" as const, logGroupArn: arn })),
+      tags: args.tags,
+      protect: args.protectKeys,
+    }, child);
+    const logGroup = new aws.cloudwatch.LogGroup(`${name}-flow-logs`, {
+      name: logGroupName,
+      kmsKeyId: logKey.arn,
+      retentionInDays: args.flowLogRetentionDays,
+      tags: tag("flow-logs"),
+    }, child);
+    const flowRole = new aws.iam.Role(`${name}-flow-logs`, {
+      assumeRolePolicy: accountId.apply((id) => JSON.stringify(flowLogTrustPolicy(id, args.region))),
+      tags: args.tags,
+    }, child);
+    new aws.iam.RolePolicy(`${name}-flow-logs`, { role: flowRole.id, policy: logGroup.arn.apply((arn) => JSON.stringify(flowLogWritePolicy(arn.replace(/:\*$/, "")))) }, child);
+    this.flowLog = new aws.ec2.FlowLog(`${name}-flow-log`, {
+      vpcId: this.vpc.id,
+      trafficType: "ALL",
+      logDestinationType: "cloud-watch-logs",
+      logDestination: logGroup.arn,
+      iamRoleArn: flowRole.arn,
+      maxAggregationInterval: 600,
+      tags: tag("flow-log"),
+    }, child);
+
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: this.vpc.id, tags: tag("igw") }, child);
     const publicRt = new aws.ec2.RouteTable(`${name}-public`, {
       vpcId: this.vpc.id,

@@ -17,9 +17,12 @@ export interface GcpBurstPoolArgs {
   adminCidrs: string[];
   inferencePort: number;
   labels: Record<string, string>;
-  /** Grants the pool's service account read access to the model prefix and the API key object (done by the storage component). */
+  /** Grants the pool's service account read access to the model prefix (done by the storage component). */
   grantNodeRead: (name: string, email: pulumi.Output<string>) => unknown;
-  bootScript: pulumi.Input<string>;
+  /** The API key, stored as a Secret Manager secret only the pool's service account can read. */
+  apiKey?: pulumi.Input<string>;
+  /** Renders the boot script given the secret version's resource name (projects/.../secrets/.../versions/N), if any. */
+  bootScript: (apiKeyVersion?: pulumi.Output<string>) => pulumi.Input<string>;
   shutdownScript: string;
   /** Service account id, 6-30 characters. */
   accountId: string;
@@ -54,12 +57,16 @@ export const GOOGLE_LB_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
 /** Identity-Aware Proxy TCP forwarding. */
 export const IAP_RANGE = "35.235.240.0/20";
 export const UBUNTU_IMAGE = "ubuntu-os-cloud/ubuntu-2404-lts-amd64";
-/** Scopes narrower than cloud-platform; IAM on the service account still decides. */
-export const NODE_SCOPES = [
-  "https://www.googleapis.com/auth/devstorage.read_only",
-  "https://www.googleapis.com/auth/logging.write",
-  "https://www.googleapis.com/auth/monitoring.write",
-];
+/**
+ * The cloud-platform scope with a dedicated service account whose IAM grants are narrow: Google's recommendation
+ * ("As a best practice, grant the cloud-platform access scope on your VM instance. Then, to restrict resource access,
+ * grant only the required IAM roles to the VM instance's service account",
+ * cloud.google.com/sdk/gcloud/reference/compute/instances/set-service-account; also
+ * cloud.google.com/compute/docs/access/service-accounts (access scopes)), and what Secret Manager requires of
+ * Compute Engine workloads (cloud.google.com/secret-manager/docs/accessing-the-api). Scopes only cap what the
+ * account's IAM grants; the grants here are logging, metrics, read on models/ and access to one secret.
+ */
+export const NODE_SCOPES = ["https://www.googleapis.com/auth/cloud-platform"];
 export const NODE_PROJECT_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"];
 
 /**
@@ -86,6 +93,8 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly sslPolicy: gcp.compute.SSLPolicy;
   /** The load balancer's address: what its certificate names and the routers connect to. */
   readonly host: pulumi.Output<string>;
+  readonly apiKeySecret?: gcp.secretmanager.Secret;
+  readonly apiKeyVersion?: gcp.secretmanager.SecretVersion;
   readonly endpoint: pulumi.Output<string>;
   readonly groupName: pulumi.Output<string>;
 
@@ -153,6 +162,26 @@ export class GcpBurstPool extends pulumi.ComponentResource {
     });
     args.grantNodeRead(`${name}-node-read`, email);
 
+    if (args.apiKey !== undefined) {
+      this.apiKeySecret = new gcp.secretmanager.Secret(`${name}-api-key`, {
+        project,
+        secretId: gcpName(`${name}-api-key`, 255),
+        replication: { auto: {} },
+        labels,
+      }, child);
+      this.apiKeyVersion = new gcp.secretmanager.SecretVersion(`${name}-api-key`, {
+        secret: this.apiKeySecret.id,
+        secretData: pulumi.secret(args.apiKey),
+      }, child);
+      // Access to this one secret, not secretmanager.secretAccessor on the project.
+      new gcp.secretmanager.SecretIamMember(`${name}-api-key-access`, {
+        project,
+        secretId: this.apiKeySecret.secretId,
+        role: "roles/secretmanager.secretAccessor",
+        member: pulumi.interpolate`serviceAccount:${email}`,
+      }, child);
+    }
+
     this.template = new gcp.compute.InstanceTemplate(`${name}-node`, {
       project,
       namePrefix: gcpName(`${name}-`, 37),
@@ -178,7 +207,7 @@ export class GcpBurstPool extends pulumi.ComponentResource {
         "serial-port-enable": "FALSE",
         "shutdown-script": args.shutdownScript,
       },
-      metadataStartupScript: pulumi.secret(pulumi.output(args.bootScript)),
+      metadataStartupScript: pulumi.secret(pulumi.output(args.bootScript(this.apiKeyVersion?.name))),
       tags: [nodeTag],
       labels,
     }, { parent: this });

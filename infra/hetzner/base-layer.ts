@@ -3,6 +3,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { type CloudInitFile, renderCloudInit, renderSshInstall } from "../inference/bootscript";
+import type { ServerAddresses } from "./primary-ips";
 
 export interface DedicatedHostArgs {
   name: string;
@@ -29,6 +30,8 @@ export interface HetznerBaseLayerArgs {
   secretFiles: pulumi.Input<CloudInitFile[]>;
   dedicatedHosts: DedicatedHostArgs[];
   dedicatedSshPrivateKey?: pulumi.Input<string>;
+  /** One pair of primary IPs per server (HetznerPrimaryIps), so the servers keep their addresses across replacement. */
+  primaryIps: ServerAddresses[];
 }
 
 /** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the routers reach it over the private network. */
@@ -93,6 +96,7 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
     this.placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { type: "spread", labels }, child);
 
     const userData = pulumi.all([args.bootScript, args.secretFiles]).apply(([script, files]) => renderCloudInit(script, files));
+    if (args.primaryIps.length !== args.count) throw new Error(`HetznerBaseLayer: ${args.count} servers need ${args.count} primary IP pairs, got ${args.primaryIps.length}`);
     this.servers = Array.from({ length: args.count }, (_, i) =>
       new hcloud.Server(`${name}-${i}`, {
         serverType: args.serverType,
@@ -102,11 +106,17 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
         // Attached at creation, so the first boot is already behind the firewall.
         firewallIds: [this.firewall.id.apply(Number)],
         placementGroupId: this.placementGroup.id.apply(Number),
-        publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }],
+        publicNets: [{
+          ipv4Enabled: true,
+          ipv4: args.primaryIps[i]?.ipv4.id.apply(Number),
+          ipv6Enabled: true,
+          ipv6: args.primaryIps[i]?.ipv6.id.apply(Number),
+        }],
         networks: [{ networkId, ip: serverIp(args.networkCidr, i) }],
         userData,
         labels: nodeLabels,
-      }, { parent: this, dependsOn: [this.subnet] }),
+        // A primary IP is assigned to one server at a time, so a replacement must release it first.
+      }, { parent: this, dependsOn: [this.subnet], deleteBeforeReplace: true }),
     );
 
     this.dedicatedInstalls = args.dedicatedHosts.map((h) => {

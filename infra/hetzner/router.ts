@@ -12,6 +12,8 @@ export interface RouterArgs {
   count: number;
   image: string;
   loadBalancerType: string;
+  /** Deletion protection on the load balancer and the routers' addresses (prod). */
+  deleteProtection: boolean;
   labels: Record<string, string>;
   sshKeyId: pulumi.Input<string>;
   firewallId: pulumi.Input<string>;
@@ -70,6 +72,7 @@ export class HetznerRouter extends pulumi.ComponentResource {
         assigneeType: "server",
         // Kept when a router is replaced, so the burst pools' allow-lists stay valid (hcloud advises against auto-delete).
         autoDelete: false,
+        deleteProtection: args.deleteProtection,
         labels,
       }, child),
     );
@@ -120,6 +123,7 @@ export class HetznerRouter extends pulumi.ComponentResource {
       loadBalancerType: args.loadBalancerType,
       location: args.location,
       algorithm: { type: "least_connections" },
+      deleteProtection: args.deleteProtection,
       labels,
     }, child);
     const lbNetwork = new hcloud.LoadBalancerNetwork(`${name}-lb-net`, {

@@ -13,7 +13,11 @@ export const NODE_SETUP_PATH = path.join(BOOT_DIR, "node-setup.sh");
 export const NODE_SCRIPT_PATH = "/opt/hybrid-inference/node-setup.sh";
 export const SECRETS_DIR = "/etc/hybrid-inference/secrets";
 
-export type ApiKeySource = { kind: "none" } | { kind: "preset" } | { kind: "aws-ssm"; name: string } | { kind: "gcs"; bucket: string; object: string };
+/**
+ * Where a node finds its API key: nowhere, a root-only file cloud-init wrote (Hetzner), an SSM SecureString
+ * ("name:version" selector) or a Secret Manager secret version ("projects/P/secrets/S/versions/N").
+ */
+export type ApiKeySource = { kind: "none" } | { kind: "preset" } | { kind: "aws-ssm"; name: string } | { kind: "gcp-secret"; version: string };
 
 export interface NodeBootSettings {
   cloud: "hetzner" | "aws" | "gcp";
@@ -30,6 +34,13 @@ export interface NodeBootSettings {
   s3Region?: string;
 }
 
+/**
+ * Nodes whose metadata service serves their user data (and with it, on Hetzner, the model-store credentials) to
+ * any process: after boot, only root may reach it. AWS (IMDSv2, hop limit 1) and GCP nodes need their metadata
+ * service at run time for credentials, so they keep it.
+ */
+export const METADATA_GUARDED: ReadonlySet<NodeBootSettings["cloud"]> = new Set(["hetzner"]);
+
 export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
@@ -41,8 +52,8 @@ function apiKeySourceValue(s: ApiKeySource): string {
       return s.kind;
     case "aws-ssm":
       return `aws-ssm:${s.name}`;
-    case "gcs":
-      return `gcs:${s.bucket}/${s.object}`;
+    case "gcp-secret":
+      return `gcp-secret:${s.version}`;
   }
 }
 
@@ -56,6 +67,7 @@ export function nodeEnv(s: NodeBootSettings): Record<string, string> {
     HI_MODEL_SIZE: String(s.modelSizeBytes),
     HI_API_KEY_SOURCE: apiKeySourceValue(s.apiKey),
     HI_SPOT: s.spot ? "1" : "0",
+    HI_METADATA_GUARD: METADATA_GUARDED.has(s.cloud) ? "1" : "0",
     ...launchEnv(s.launch),
   };
   if (s.awsRegion) env.HI_AWS_REGION = s.awsRegion;

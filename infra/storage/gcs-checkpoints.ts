@@ -1,6 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { CHECKPOINTS_PREFIX, MODELS_PREFIX, SECRETS_PREFIX, type ExternalReader } from "./layout";
+import { CHECKPOINTS_PREFIX, MODELS_PREFIX, type ExternalReader } from "./layout";
 
 export interface GcsCheckpointsArgs {
   project: string;
@@ -15,35 +15,38 @@ export interface GcsCheckpointsArgs {
   externalReader: boolean;
   /** Service account id for the external reader (6-30 characters). */
   readerAccountId: string;
-  apiKey?: pulumi.Input<string>;
 }
 
-export const API_KEY_OBJECT = `${SECRETS_PREFIX}llama-api-key`;
-
-/** IAM condition that limits a bucket-level grant to the models prefix (and, for nodes, the one API key object). */
-export function nodeReadCondition(bucketName: string, extraObjects: string[] = []): { title: string; description: string; expression: string } {
-  const objects = `projects/_/buckets/${bucketName}/objects/`;
-  const clauses = [`resource.name.startsWith("${objects}${MODELS_PREFIX}")`, ...extraObjects.map((o) => `resource.name == "${objects}${o}"`)];
+/** IAM condition that limits a bucket-level grant to the models prefix. */
+export function nodeReadCondition(bucketName: string): { title: string; description: string; expression: string } {
   return {
     title: "models-prefix-only",
-    description: "Read access to model files (and the node API key) only",
-    expression: clauses.join(" || "),
+    description: "Read access to model files only",
+    expression: `resource.name.startsWith("projects/_/buckets/${bucketName}/objects/${MODELS_PREFIX}")`,
   };
 }
 
 /**
- * Private GCS bucket with uniform access, enforced public-access prevention, versioning, soft delete and lifecycle.
- * Protection against loss is versioning (every overwrite keeps the old generation for noncurrentVersionDays) plus
- * soft delete (a deleted object or generation stays restorable for softDeleteDays). A retention policy is not used:
- * GCS refuses it on a versioned bucket, and it would stop an overwritten secret or model from being removed early.
+ * Cloud Audit Logs data access logging for Cloud Storage in a project: every read and write of object data and
+ * metadata, nobody exempted. Google recommends audit logs over usage logs (cloud.google.com/storage/docs/access-logs);
+ * data access logs are off by default (cloud.google.com/logging/docs/audit/configure-data-access). The config is
+ * authoritative for the service in the project, so one stack per project owns it.
+ */
+export const STORAGE_AUDIT_LOG_TYPES = ["DATA_READ", "DATA_WRITE"] as const;
+
+/**
+ * Private GCS bucket with uniform access, enforced public-access prevention, versioning, soft delete, lifecycle and
+ * data access audit logs. Protection against loss is versioning (every overwrite keeps the old generation for
+ * noncurrentVersionDays) plus soft delete (a deleted object or generation stays restorable for softDeleteDays). A
+ * retention policy is not used: GCS refuses it on a versioned bucket, and it would stop an overwritten secret or
+ * model from being removed early.
  */
 export class GcsCheckpoints extends pulumi.ComponentResource {
   readonly bucket: gcp.storage.Bucket;
   readonly readerAccount?: gcp.serviceaccount.Account;
   readonly externalReader?: ExternalReader;
   readonly bucketName: pulumi.Output<string>;
-  /** The API key as a private object, read by the GCP nodes at boot (Secret Manager would need the cloud-platform scope). */
-  readonly apiKeyObject?: gcp.storage.BucketObject;
+  readonly auditConfig: gcp.projects.IAMAuditConfig;
 
   constructor(name: string, args: GcsCheckpointsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hybrid:storage:GcsCheckpoints", name, {}, opts);
@@ -65,14 +68,11 @@ export class GcsCheckpoints extends pulumi.ComponentResource {
       ],
     }, { parent: this, protect: args.protect, retainOnDelete: args.protect });
 
-    if (args.apiKey !== undefined) {
-      this.apiKeyObject = new gcp.storage.BucketObject(`${name}-api-key`, {
-        bucket: this.bucket.name,
-        name: API_KEY_OBJECT,
-        content: pulumi.secret(args.apiKey),
-        contentType: "text/plain",
-      }, child);
-    }
+    this.auditConfig = new gcp.projects.IAMAuditConfig(`${name}-data-access`, {
+      project: args.project,
+      service: "storage.googleapis.com",
+      auditLogConfigs: STORAGE_AUDIT_LOG_TYPES.map((logType) => ({ logType })),
+    }, child);
 
     if (args.externalReader) {
       this.readerAccount = new gcp.serviceaccount.Account(`${name}-model-reader`, {
@@ -94,14 +94,13 @@ export class GcsCheckpoints extends pulumi.ComponentResource {
     this.registerOutputs({ bucketName: this.bucketName });
   }
 
-  /** Grants one service account read access to models/ and, when stored, the API key object. */
+  /** Grants one service account read access to models/. */
   grantModelRead(name: string, email: pulumi.Input<string>): gcp.storage.BucketIAMMember {
-    const extra = this.apiKeyObject ? [API_KEY_OBJECT] : [];
     return new gcp.storage.BucketIAMMember(name, {
       bucket: this.bucket.name,
       role: "roles/storage.objectViewer",
       member: pulumi.interpolate`serviceAccount:${email}`,
-      condition: this.bucket.name.apply((b) => nodeReadCondition(b, extra)),
+      condition: this.bucket.name.apply((b) => nodeReadCondition(b)),
     }, { parent: this });
   }
 }

@@ -28,7 +28,7 @@ const base: NodeBootSettings = {
 
 const variants: Record<string, NodeBootSettings> = {
   aws: base,
-  gcp: { ...base, cloud: "gcp", modelUri: "gs://bucket/models/q.gguf", apiKey: { kind: "gcs", bucket: "bucket", object: "secrets/llama-api-key" } },
+  gcp: { ...base, cloud: "gcp", modelUri: "gs://bucket/models/q.gguf", apiKey: { kind: "gcp-secret", version: "projects/123/secrets/api-key/versions/2" } },
   hetzner: { ...base, cloud: "hetzner", spot: false, apiKey: { kind: "preset" }, s3Endpoint: "https://s3.eu-central-1.amazonaws.com", s3Region: "eu-central-1" },
   "no API key": { ...base, apiKey: { kind: "none" }, launch: { ...launch, apiKeyFile: undefined } as typeof launch },
 };
@@ -84,7 +84,7 @@ describe("node boot script", () => {
 
   it("fetches the API key at boot on AWS and GCP instead of embedding it", () => {
     expect(renderBootScript(variants.aws as NodeBootSettings)).not.toMatch(/api-key-value/);
-    expect(headerValue(renderBootScript(variants.gcp as NodeBootSettings), "HI_API_KEY_SOURCE")).toBe("gcs:bucket/secrets/llama-api-key");
+    expect(headerValue(renderBootScript(variants.gcp as NodeBootSettings), "HI_API_KEY_SOURCE")).toBe("gcp-secret:projects/123/secrets/api-key/versions/2");
   });
 
   it("wraps the script in cloud-init that passes `cloud-init schema`", () => {

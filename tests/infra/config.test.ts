@@ -100,7 +100,7 @@ describe("stack config", () => {
     expect(msg).toContain("must be a CIDR");
   });
 
-  it.each(["0.0.0.0/0", "::/0"])("rejects %s as an SSH source", (cidr) => {
+  it.each(["0.0.0.0/0", "::/0", "::ffff:0:0/96"])("rejects %s as an SSH source", (cidr) => {
     const msg = rejects("adminCidrs", [cidr]);
     expect(msg).toContain("hybrid-inference:adminCidrs[0]");
     expect(msg).toContain("open to the whole internet");
@@ -108,6 +108,7 @@ describe("stack config", () => {
 
   it("rejects a very broad admin CIDR that is not /0", () => {
     expect(rejects("adminCidrs", ["0.0.0.0/1"])).toContain("at least /8");
+    expect(rejects("adminCidrs", ["::ffff:0:0/100"])).toContain("counts by the IPv4 addresses it covers");
   });
 
   it("rejects a model too large for an instance's memory", () => {

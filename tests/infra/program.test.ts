@@ -68,7 +68,7 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(script).toContain(`export HI_THREADS='${spec.threads}'`);
     expect(script).toContain(`export HI_CTX_SIZE='${spec.ctxSize}'`);
     expect(script).toMatch(/export HI_MODEL_URI='s3:\/\/hybrid-inference-[a-z]+-checkpoints-[0-9a-f]{7}\/models\/qwen[^']+\.gguf'/);
-    expect(script).toMatch(/export HI_API_KEY_SOURCE='aws-ssm:hybrid-inference-[a-z]+-aws-burst-api-key-[0-9a-f]{7}'/);
+    expect(script).toMatch(/export HI_API_KEY_SOURCE='aws-ssm:hybrid-inference-[a-z]+-aws-burst-api-key-[0-9a-f]{7}:1'/);
     expect(script).not.toContain("offline-stand-in");
     expect(shellcheck(script).status).toBe(0);
   });
@@ -85,12 +85,17 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(ingress.every((i) => i.ipProtocol !== "-1")).toBe(true);
   });
 
-  it("grants the AWS node role read access to the model prefix, the SSM key and its own lifecycle hook, and nothing else", () => {
-    const doc = JSON.parse(String(one(r(), "aws:iam/rolePolicy:RolePolicy").inputs.policy)) as { Statement: { Action: string[]; Resource: string[] }[] };
+  it("grants the AWS node role read access to the model prefix, the SSM key (decrypted through SSM only) and its own lifecycle hook, and nothing else", () => {
+    const doc = JSON.parse(String(one(r(), "aws:iam/rolePolicy:RolePolicy", "aws-burst-node").inputs.policy)) as { Statement: { Sid: string; Action: string[]; Resource: string[]; Condition?: Record<string, Record<string, string>> }[] };
     const actions = doc.Statement.flatMap((s) => s.Action);
-    expect(actions.sort()).toEqual(["autoscaling:CompleteLifecycleAction", "s3:GetObject", "s3:ListBucket", "ssm:GetParameter"]);
+    const expected = ["autoscaling:CompleteLifecycleAction", "kms:Decrypt", "s3:GetObject", "s3:ListBucket", "ssm:GetParameter"];
+    // prod's bucket uses SSE-KMS: the node also decrypts model objects, through S3 only.
+    expect(actions.sort()).toEqual(stack === "prod" ? [...expected.slice(0, 2), "kms:Decrypt", ...expected.slice(2)] : expected);
     for (const s of doc.Statement) for (const res of s.Resource) expect(res).not.toBe("*");
     expect(doc.Statement.find((s) => s.Action.includes("s3:GetObject"))?.Resource[0]).toMatch(/^arn:aws:s3:::.*\/models\/\*$/);
+    const ssmKey = doc.Statement.find((s) => s.Sid === "DecryptApiKeyThroughSsm");
+    expect(ssmKey?.Resource).toEqual([String(one(r(), "aws:kms/key:Key", "aws-burst-api-key").state.arn)]);
+    expect(ssmKey?.Condition).toEqual({ StringEquals: { "kms:ViaService": "ssm.eu-central-1.amazonaws.com" } });
   });
 
   it("makes the GCP template a hardened Spot VM with its own service account and narrow scopes", () => {
@@ -101,10 +106,11 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(String(get(t, "metadata", "shutdown-script"))).toContain("USR1");
     const sa = get(t, "serviceAccount") as { email: string; scopes: string[] };
     expect(sa.email).toMatch(/^hi-[a-z]+-burst@acme-inference-[a-z]+\.iam\.gserviceaccount\.com$/);
-    expect(sa.scopes).not.toContain("https://www.googleapis.com/auth/cloud-platform");
+    // Google's recommendation with a dedicated account: the cloud-platform scope, narrow IAM (Secret Manager needs the scope).
+    expect(sa.scopes).toEqual(["https://www.googleapis.com/auth/cloud-platform"]);
     const script = String(t.metadataStartupScript);
     expect(script).toMatch(/export HI_MODEL_URI='gs:\/\//);
-    expect(script).toMatch(/export HI_API_KEY_SOURCE='gcs:[a-z0-9-]+\/secrets\/llama-api-key'/);
+    expect(script).toMatch(/export HI_API_KEY_SOURCE='gcp-secret:projects\/\d+\/secrets\/hybrid-inference-[a-z]+-gcp-burst-api-key\/versions\/\d+'/);
     expect(shellcheck(script).status).toBe(0);
   });
 
@@ -132,12 +138,23 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(ssh.length).toBe(stack === "staging" ? 2 : 1);
   });
 
-  it("grants GCP nodes read on models/ and the key object only, through an IAM condition", () => {
+  it("grants GCP nodes read on models/ only, through an IAM condition, and access to their one secret", () => {
     const member = one(r(), "gcp:storage/bucketIAMMember:BucketIAMMember", "burst").inputs;
     expect(member.role).toBe("roles/storage.objectViewer");
-    expect(String(get(member, "condition", "expression"))).toMatch(/objects\/models\/"\) \|\| resource\.name == ".*objects\/secrets\/llama-api-key"$/);
+    expect(String(get(member, "condition", "expression"))).toMatch(/^resource\.name\.startsWith\(".*objects\/models\/"\)$/);
     const roles = ofType(r(), "gcp:projects/iAMMember:IAMMember").map((x) => x.inputs.role);
     expect(roles.sort()).toEqual(["roles/logging.logWriter", "roles/monitoring.metricWriter"]);
+    const secret = one(r(), "gcp:secretmanager/secret:Secret");
+    const access = one(r(), "gcp:secretmanager/secretIamMember:SecretIamMember").inputs;
+    expect(access).toMatchObject({ role: "roles/secretmanager.secretAccessor", secretId: secret.inputs.secretId, member: `serviceAccount:${String(get(one(r(), "gcp:compute/instanceTemplate:InstanceTemplate").inputs, "serviceAccount", "email"))}` });
+    expect(one(r(), "gcp:secretmanager/secretVersion:SecretVersion").secretKeys).toEqual(["secretData"]);
+  });
+
+  it("keeps no secret in the checkpoint buckets (the GCP key object is gone), and logs every GCS data access", () => {
+    expect(ofType(r(), "gcp:storage/bucketObject:BucketObject")).toEqual([]);
+    expect(ofType(r(), "aws:s3/bucketObjectv2:BucketObjectv2")).toEqual([]);
+    const audit = one(r(), "gcp:projects/iAMAuditConfig:IAMAuditConfig").inputs;
+    expect(audit).toEqual({ project: `acme-inference-${stack}`, service: "storage.googleapis.com", auditLogConfigs: [{ logType: "DATA_READ" }, { logType: "DATA_WRITE" }] });
   });
 
   it("protects the Hetzner servers with a firewall attached at creation and explicit public networking", () => {
@@ -147,18 +164,26 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     for (const rule of rules) for (const ip of rule.sourceIps) expect(ip).not.toMatch(/\/0$/);
     const servers = ofType(r(), "hcloud:index/server:Server");
     const routers = servers.filter((s) => (s.inputs.labels as Record<string, string>).role === "router");
-    expect(servers.length - routers.length).toBe(stack === "prod" ? 3 : 1);
+    const bases = servers.filter((s) => !routers.includes(s));
+    expect(bases).toHaveLength(stack === "prod" ? 3 : 1);
     expect(routers).toHaveLength(2);
+    const baseIps = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((ip) => ip.name.includes("-base-ips-"));
+    expect(baseIps).toHaveLength(2 * bases.length);
+    for (const ip of baseIps) expect(ip.inputs).toMatchObject({ assigneeType: "server", autoDelete: false, location: "fsn1", deleteProtection: stack === "prod" });
+    for (const [i, s] of bases.entries()) {
+      const v4 = one(r(), "hcloud:index/primaryIp:PrimaryIp", `base-ips-${i}-ipv4`);
+      const v6 = one(r(), "hcloud:index/primaryIp:PrimaryIp", `base-ips-${i}-ipv6`);
+      expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv4: Number(v4.id), ipv6Enabled: true, ipv6: Number(v6.id) }]);
+    }
     for (const s of servers) {
       expect(s.inputs.firewallIds).toEqual([Number(fw.id)]);
       expect(s.inputs.placementGroupId).toEqual(expect.any(Number));
       expect(s.secretKeys).toContain("userData");
       expect(String(s.inputs.userData)).toMatch(/^#cloud-config\n/);
     }
-    for (const s of servers.filter((x) => !routers.includes(x))) expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv6Enabled: true }]);
     // A router's egress is a primary IPv4 that outlives the server: the burst pools admit exactly these addresses.
-    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp");
-    expect(ips.map((i) => i.inputs)).toEqual(ips.map(() => expect.objectContaining({ type: "ipv4", assigneeType: "server", autoDelete: false, location: "fsn1" })));
+    const routerIps = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((ip) => ip.name.includes("-router-"));
+    expect(routerIps.map((i) => i.inputs)).toEqual(routerIps.map(() => expect.objectContaining({ type: "ipv4", assigneeType: "server", autoDelete: false, location: "fsn1", deleteProtection: stack === "prod" })));
     for (const s of routers) expect(s.inputs.publicNets).toEqual([{ ipv4Enabled: true, ipv4: expect.any(Number), ipv6Enabled: false }]);
   });
 
@@ -176,16 +201,20 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
   });
 
   it("locks the S3 bucket down: all four public-access flags, SSE, versioning, TLS-only, lifecycle", () => {
-    expect(one(r(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
-      blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-    });
-    expect(get(one(r(), "aws:s3/bucketVersioning:BucketVersioning").inputs, "versioningConfiguration", "status")).toBe("Enabled");
-    expect(get(one(r(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").inputs, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm")).toBe("AES256");
-    const policy = JSON.parse(String(one(r(), "aws:s3/bucketPolicy:BucketPolicy").inputs.policy)) as { Statement: Inputs[] };
+    for (const pab of ofType(r(), "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock")) {
+      expect(pab.inputs).toMatchObject({ blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    }
+    expect(get(one(r(), "aws:s3/bucketVersioning:BucketVersioning", "checkpoints-versioning").inputs, "versioningConfiguration", "status")).toBe("Enabled");
+    const sse = get(one(r(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "checkpoints-encryption").inputs, "rules", 0) as Inputs;
+    if (stack === "prod") {
+      const key = one(r(), "aws:kms/key:Key", "checkpoints-key");
+      expect(sse).toEqual({ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.state.arn }, bucketKeyEnabled: true });
+    } else expect(get(sse, "applyServerSideEncryptionByDefault", "sseAlgorithm")).toBe("AES256");
+    const policy = JSON.parse(String(one(r(), "aws:s3/bucketPolicy:BucketPolicy", "tls-only").inputs.policy)) as { Statement: Inputs[] };
     expect(policy.Statement[0]).toMatchObject({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } });
-    const rules = one(r(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Inputs[];
+    const rules = one(r(), "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "checkpoints-lifecycle").inputs.rules as Inputs[];
     expect(rules.map((x) => x.id)).toEqual(["expire-noncurrent-versions", "checkpoints-to-infrequent-access"]);
-    expect(get(one(r(), "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs, "rule", "objectOwnership")).toBe("BucketOwnerEnforced");
+    for (const o of ofType(r(), "aws:s3/bucketOwnershipControls:BucketOwnershipControls")) expect(get(o.inputs, "rule", "objectOwnership")).toBe("BucketOwnerEnforced");
   });
 
   it("locks the GCS bucket down: uniform access, enforced public-access prevention, versioning, lifecycle", () => {
@@ -197,22 +226,91 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(get(b, "softDeletePolicy", "retentionDurationSeconds")).toBe((stack === "prod" ? 30 : 7) * 86400);
   });
 
-  it(`${stack === "prod" ? "protects" : "does not protect"} the buckets`, () => {
-    for (const b of [one(r(), "aws:s3/bucket:Bucket"), one(r(), "gcp:storage/bucket:Bucket")]) {
-      expect(b.protect).toBe(stack === "prod");
-      expect(b.retainOnDelete).toBe(stack === "prod");
+  it(`${stack === "prod" ? "protects" : "does not protect"} the buckets and keys, and retains them on delete`, () => {
+    const stateful = [...ofType(r(), "aws:s3/bucket:Bucket"), ...ofType(r(), "gcp:storage/bucket:Bucket"), ...ofType(r(), "aws:kms/key:Key")];
+    expect(stateful.length).toBeGreaterThanOrEqual(stack === "prod" ? 6 : 5);
+    for (const b of stateful) {
+      expect(b.protect, b.name).toBe(stack === "prod");
+      expect(b.retainOnDelete, b.name).toBe(stack === "prod");
     }
   });
 
   it("keeps secrets secret: the API key and the Hetzner model-store credentials never appear unmarked", () => {
     expect(one(r(), "aws:ssm/parameter:Parameter").secretKeys).toEqual(["value"]);
-    expect(one(r(), "gcp:storage/bucketObject:BucketObject").secretKeys).toEqual(["content"]);
     for (const res of r()) {
       for (const [k, v] of Object.entries(res.inputs)) {
         if (JSON.stringify(v)?.includes("offline-stand-in-for-hybrid-inference-apiKey")) expect(res.secretKeys, `${res.type} ${res.name}.${k}`).toContain(k);
         if (JSON.stringify(v)?.includes("AWS_SECRET_ACCESS_KEY=")) expect(res.secretKeys, `${res.type} ${res.name}.${k}`).toContain(k);
       }
     }
+  });
+
+  it("pins the Hetzner model-reader key to the base servers' primary IPs, through a group, never a user policy", () => {
+    expect(ofType(r(), "aws:iam/userPolicy:UserPolicy")).toEqual([]);
+    const user = one(r(), "aws:iam/user:User", "model-reader");
+    const group = one(r(), "aws:iam/group:Group", "model-readers");
+    expect(one(r(), "aws:iam/userGroupMembership:UserGroupMembership").inputs).toEqual({ user: user.state.name, groups: [group.state.name] });
+    const doc = JSON.parse(String(one(r(), "aws:iam/groupPolicy:GroupPolicy").inputs.policy)) as { Statement: { Effect: string; Condition?: { IpAddress?: Record<string, string[]> } }[] };
+    // The base servers' addresses only: the routers never read the model bucket.
+    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((ip) => ip.name.includes("-base-ips-"));
+    const expected = ips.flatMap((ip) => (ip.inputs.type === "ipv4" ? [`${String(ip.state.ipAddress)}/32`] : [String(ip.state.ipNetwork)]));
+    expect(expected).toHaveLength(stack === "prod" ? 6 : 2);
+    for (const st of doc.Statement.filter((x) => x.Effect === "Allow")) expect(st.Condition?.IpAddress?.["aws:SourceIp"]?.slice().sort()).toEqual(expected.slice().sort());
+  });
+
+  it("guards the metadata service on Hetzner nodes only (their user data holds the model-store key)", () => {
+    const hetzner = String(one(r(), "hcloud:index/server:Server", "base-0").inputs.userData);
+    expect(hetzner).toContain("export HI_METADATA_GUARD='1'");
+    const aws = Buffer.from(String(one(r(), "aws:ec2/launchTemplate:LaunchTemplate").inputs.userData), "base64").toString("utf8");
+    expect(aws).toContain("export HI_METADATA_GUARD='0'");
+    expect(String(one(r(), "gcp:compute/instanceTemplate:InstanceTemplate").inputs.metadataStartupScript)).toContain("export HI_METADATA_GUARD='0'");
+  });
+
+  it("writes S3 server access logs to a separate, locked log bucket that only S3 log delivery for this bucket may write", () => {
+    const buckets = ofType(r(), "aws:s3/bucket:Bucket");
+    const logs = one(buckets, "aws:s3/bucket:Bucket", "-logs");
+    const ckpt = buckets.find((b) => b !== logs) as typeof logs;
+    const logging = one(r(), "aws:s3/bucketLogging:BucketLogging").inputs;
+    expect(logging).toMatchObject({ bucket: ckpt.id, targetBucket: logs.id, targetPrefix: "access/" });
+    expect(get(one(r(), "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "logs-encryption").inputs, "rules", 0, "applyServerSideEncryptionByDefault", "sseAlgorithm")).toBe("AES256");
+    expect(get(one(r(), "aws:s3/bucketVersioning:BucketVersioning", "logs-versioning").inputs, "versioningConfiguration", "status")).toBe("Enabled");
+    const policy = JSON.parse(String(one(r(), "aws:s3/bucketPolicy:BucketPolicy", "logs-policy").inputs.policy)) as { Statement: Inputs[] };
+    expect(policy.Statement).toEqual([
+      expect.objectContaining({ Effect: "Deny", Condition: { Bool: { "aws:SecureTransport": "false" } } }),
+      expect.objectContaining({ Principal: { Service: "logging.s3.amazonaws.com" }, Action: ["s3:PutObject"], Condition: { ArnLike: { "aws:SourceArn": ckpt.state.arn }, StringEquals: { "aws:SourceAccount": "123456789012" } } }),
+    ]);
+  });
+
+  it("encrypts the API key parameter with a rotating customer-managed key whose policy allows use only through SSM", () => {
+    const key = one(r(), "aws:kms/key:Key", "aws-burst-api-key");
+    expect(one(r(), "aws:ssm/parameter:Parameter").inputs.keyId).toBe(key.state.arn);
+    expect(key.inputs).toMatchObject({ enableKeyRotation: true, deletionWindowInDays: 30 });
+    const policy = JSON.parse(String(key.inputs.policy)) as { Statement: { Sid: string; Principal: unknown; Action: string[]; Condition?: unknown }[] };
+    const [admin, use] = policy.Statement;
+    expect(admin?.Principal).toEqual({ AWS: "arn:aws:iam::123456789012:root" });
+    expect(admin?.Action.filter((a) => /Encrypt|Decrypt|GenerateDataKey|\*/.test(a))).toEqual([]);
+    expect(use).toMatchObject({ Principal: { AWS: "arn:aws:iam::123456789012:root" }, Condition: { StringEquals: { "kms:ViaService": "ssm.eu-central-1.amazonaws.com", "kms:CallerAccount": "123456789012" } } });
+  });
+
+  it("logs the VPC's flows to an encrypted, retained log group and empties its default security group", () => {
+    const vpc = one(r(), "aws:ec2/vpc:Vpc");
+    const flow = one(r(), "aws:ec2/flowLog:FlowLog").inputs;
+    expect(flow).toMatchObject({ vpcId: vpc.id, trafficType: "ALL", logDestinationType: "cloud-watch-logs" });
+    const group = one(r(), "aws:cloudwatch/logGroup:LogGroup");
+    expect(group.inputs).toMatchObject({ kmsKeyId: one(r(), "aws:kms/key:Key", "flow-logs").state.arn, retentionInDays: 365 });
+    const keyPolicy = JSON.parse(String(one(r(), "aws:kms/key:Key", "flow-logs").inputs.policy)) as { Statement: { Principal: unknown; Condition?: unknown }[] };
+    expect(keyPolicy.Statement[1]).toMatchObject({ Principal: { Service: "logs.eu-central-1.amazonaws.com" }, Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": `arn:aws:logs:eu-central-1:123456789012:log-group:${String(group.inputs.name)}` } } });
+    const write = JSON.parse(String(one(r(), "aws:iam/rolePolicy:RolePolicy", "flow-logs").inputs.policy)) as { Statement: { Resource: string[] }[] };
+    expect(write.Statement[0]?.Resource).toEqual([group.state.arn, `${String(group.state.arn)}:log-stream:*`]);
+    expect(one(r(), "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup").inputs).toMatchObject({ vpcId: vpc.id, ingress: [], egress: [] });
+  });
+
+  it(`${stack === "prod" ? "turns on" : "leaves off"} deletion protection on the load balancers and keeps prod burst nodes private`, () => {
+    expect(one(r(), "aws:lb/loadBalancer:LoadBalancer").inputs.enableDeletionProtection).toBe(stack === "prod");
+    expect(one(r(), "hcloud:index/loadBalancer:LoadBalancer").inputs.deleteProtection).toBe(stack === "prod");
+    const ni = get(one(r(), "aws:ec2/launchTemplate:LaunchTemplate").inputs, "networkInterfaces", 0, "associatePublicIpAddress");
+    expect(ni).toBe(stack === "prod" ? "false" : "true");
+    expect(get(one(r(), "gcp:compute/instanceTemplate:InstanceTemplate").inputs, "networkInterfaces", 0, "accessConfigs")).toEqual(stack === "prod" ? undefined : [{ networkTier: "STANDARD" }]);
   });
 
   it("exports endpoints, buckets, the model and the pools", () => {

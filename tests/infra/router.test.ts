@@ -7,10 +7,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import { METADATA_GUARD_PATH } from "../../infra/hetzner/router-cloud-init";
 import { ROUTER_PATHS } from "../../infra/hetzner/router-spec";
 import { ofType, one, type ProgramRun, runProgram } from "../helpers/fleet";
 import { haproxyCheck, throwawayCa } from "../helpers/haproxy";
-import { cloudInitSchema } from "../helpers/tools";
+import { cloudInitSchema, shellcheck } from "../helpers/tools";
 
 type Inputs = Record<string, unknown>;
 const ca = throwawayCa(mkdtempSync(path.join(tmpdir(), "ca-")));
@@ -54,7 +55,11 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     expect(userData().packages).toEqual(["haproxy"]);
     expect(file(ROUTER_PATHS.apiKeys)).toMatchObject({ permissions: "0600", content: "Bearer offline-stand-in-for-hybrid-inference-apiKey\n" });
     expect(routers()[0]?.secretKeys).toContain("userData");
-    expect(userData().runcmd[0]).toEqual(["haproxy", "-c", "-f", ROUTER_PATHS.config]);
+    // The metadata service (which serves this user data) is closed to everyone but root before HAProxy starts.
+    expect(userData().runcmd.slice(0, 3)).toEqual([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "hybrid-inference-metadata-guard.service"], ["haproxy", "-c", "-f", ROUTER_PATHS.config]]);
+    const guard = file(METADATA_GUARD_PATH)?.content ?? "";
+    expect(shellcheck(guard).output).toBe("");
+    expect(guard).toContain("-m owner --uid-owner 0 -j RETURN");
   });
 
   it("terminates public TLS on the AWS load balancer: one TLS listener on 443 with an imported certificate and a TLS 1.2+ policy", () => {
@@ -66,7 +71,7 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
   });
 
   it("admits only the routers' addresses to the AWS load balancer", () => {
-    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").map((p) => `${String(p.state.ipAddress)}/32`);
+    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((p) => p.name.includes("-router-")).map((p) => `${String(p.state.ipAddress)}/32`);
     const lbSg = one(r(), "aws:ec2/securityGroup:SecurityGroup", "burst-lb");
     const ingress = ofType(r(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((x) => x.propertyDependencies.securityGroupId?.includes(lbSg.urn));
     expect(ingress.map((x) => x.inputs)).toEqual(ips.map((ip) => expect.objectContaining({ fromPort: 443, toPort: 443, ipProtocol: "tcp", cidrIpv4: ip })));
@@ -79,7 +84,7 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     expect(one(r(), "gcp:compute/sSLPolicy:SSLPolicy").inputs).toMatchObject({ profile: "MODERN", minTlsVersion: "TLS_1_2" });
     expect(one(r(), "gcp:compute/globalForwardingRule:GlobalForwardingRule").inputs).toMatchObject({ portRange: "443", loadBalancingScheme: "EXTERNAL_MANAGED" });
     const rules = one(r(), "gcp:compute/securityPolicy:SecurityPolicy").inputs.rules as Inputs[];
-    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").map((p) => `${String(p.state.ipAddress)}/32`);
+    const ips = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((p) => p.name.includes("-router-")).map((p) => `${String(p.state.ipAddress)}/32`);
     expect(rules).toEqual([
       expect.objectContaining({ action: "allow", priority: 1000, match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ips } } }),
       expect.objectContaining({ action: "deny(403)", priority: 2147483647, match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } }),

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readLabelSupport } from "../../plan/label-support";
 import { allPolicies } from "../../policies/all";
+import { COVERAGE } from "../../policies/coverage";
 import { renderPolicyDocs } from "../../policies/lib/docs";
 import { isStackPolicy } from "../../policies/lib/policy";
 import { type PackConfig, resolvePolicyConfig } from "../../policies/lib/runner";
@@ -28,13 +29,16 @@ describe("the policy pack", () => {
 
   it("has resource and stack policies, the latter for rules that span resources", () => {
     const stack = allPolicies.filter(isStackPolicy).map((p) => p.name).sort();
-    expect(stack).toEqual(["burst-endpoints-not-world-open", "effective-ingress", "hetzner-server-firewall", "no-market-options-in-mixed-template", "pool-worst-case-cost", "s3-bucket-hardening", "stack-budget", "tls-on-public-listeners"]);
+    expect(stack).toEqual([
+      "aws-vpc-baseline", "burst-endpoints-not-world-open", "burst-nodes-private", "effective-ingress", "gcs-data-access-logged", "hetzner-server-firewall", "iam-user-keys-pinned",
+      "no-market-options-in-mixed-template", "pool-worst-case-cost", "s3-bucket-hardening", "stack-budget", "tls-on-public-listeners",
+    ]);
   });
 
   it("builds the PolicyPack only in index.ts, from the shared list", () => {
     const index = readFileSync(path.join(ROOT, "policies/index.ts"), "utf8");
     expect(index).toMatch(/new PolicyPack\(PACK_NAME, \{[\s\S]*policies: allPolicies/);
-    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "tls", "all"]) {
+    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "iam", "network", "encryption", "resilience", "tls", "all"]) {
       expect(readFileSync(path.join(ROOT, `policies/${f}.ts`), "utf8")).not.toContain("new PolicyPack");
     }
   });
@@ -87,6 +91,27 @@ describe("the policy pack", () => {
     const configs = { staging: readJson<PackConfig>("policies/config/staging.json"), prod: readJson<PackConfig>("policies/config/prod.json") };
     expect(doc).toBe(renderPolicyDocs(allPolicies, configs));
     for (const p of allPolicies) expect(doc).toContain(`| \`${p.name}\` |`);
+  });
+
+  it("maps peer-scanner checks only to policies that exist, each check once, each with a policy or a reason", () => {
+    const names = new Set(allPolicies.map((p) => p.name));
+    const seen = new Set<string>();
+    for (const c of COVERAGE) {
+      for (const p of c.policies ?? []) expect(names, `${c.ids.join(",")} names ${p}`).toContain(p);
+      expect((c.policies?.length ?? 0) > 0 || (c.reason?.length ?? 0) > 20, c.ids.join(",")).toBe(true);
+      for (const id of c.ids) {
+        expect(seen.has(`${c.scanner}:${id}`), `${c.scanner} ${id} listed twice`).toBe(false);
+        seen.add(`${c.scanner}:${id}`);
+        expect(id).toMatch(c.scanner === "checkov" ? /^CKV2?_(AWS|GCP)_\d+$/ : c.scanner === "trivy" ? /^(AWS|GCP)-\d{4}$/ : /^FG_R\d{5}$/);
+      }
+    }
+    expect(seen.size).toBeGreaterThan(200);
+  });
+
+  it("renders the coverage map into docs/policies.md", () => {
+    const doc = readFileSync(path.join(ROOT, "docs/policies.md"), "utf8");
+    expect(doc).toContain("## Coverage of the peer scanners");
+    for (const c of COVERAGE) expect(doc).toContain(`| ${c.ids.join(", ")} |`);
   });
 
   it("keeps the label-support list in step with the installed provider SDKs", () => {

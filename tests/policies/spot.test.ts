@@ -62,3 +62,12 @@ describe("no-market-options-in-mixed-template (stack)", () => {
     expect(await check(p, [market, bad])).toEqual([expect.objectContaining({ urn: bad.urn, message: expect.stringContaining("sets instanceMarketOptions") })]);
   });
 });
+
+describe("no-on-demand-outside-base: fleets", () => {
+  it("flags an EC2 fleet or spot fleet that buys on-demand capacity, and passes an all-spot fleet", async () => {
+    expect(messages(await check(noOnDemandOutsideBase, res("aws:ec2/fleet:Fleet", "f", { targetCapacitySpecification: { totalTargetCapacity: 4, onDemandTargetCapacity: 1, defaultTargetCapacityType: "spot" } })))).toHaveLength(1);
+    expect(messages(await check(noOnDemandOutsideBase, res("aws:ec2/fleet:Fleet", "f", { targetCapacitySpecification: { totalTargetCapacity: 4, defaultTargetCapacityType: "on-demand" } })))).toHaveLength(1);
+    expect(messages(await check(noOnDemandOutsideBase, res("aws:ec2/spotFleetRequest:SpotFleetRequest", "sf", { targetCapacity: 4, onDemandTargetCapacity: 2 })))).toHaveLength(1);
+    expect(await check(noOnDemandOutsideBase, res("aws:ec2/fleet:Fleet", "f", { targetCapacitySpecification: { totalTargetCapacity: 4, defaultTargetCapacityType: "spot" } }))).toEqual([]);
+  });
+});

@@ -132,3 +132,99 @@ describe("hetzner-server-firewall (stack)", () => {
     expect(messages(await check(p, [bySelector, s]))).toEqual([expect.stringContaining("first boot is unprotected")]);
   });
 });
+
+describe("no-world-open-admin-ingress: the internet spelled other ways", () => {
+  const p = noWorldOpenAdminIngress;
+  const sg = (cidrBlocks: string[], ipv6CidrBlocks: string[] = []) => res(SG, "sg", { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks, ipv6CidrBlocks }] });
+
+  it.each([
+    ["two halves of IPv4 in one rule", ["0.0.0.0/1", "128.0.0.0/1"], []],
+    ["a /1", ["0.0.0.0/1"], []],
+    ["a /7 (broader than the /8 limit)", ["8.0.0.0/7"], []],
+    ["0/0, a provider-accepted spelling", ["0/0"], []],
+    ["zero-padded octets", ["000.000.000.000/0"], []],
+    ["a padded prefix", ["0.0.0.0/00"], []],
+    ["surrounding spaces", [" 0.0.0.0/0 "], []],
+    ["a hexadecimal spelling", ["0x0/0"], []],
+    ["the bare unspecified address", ["0.0.0.0"], []],
+    ["an unreadable source", ["everyone"], []],
+    ["::/1", [], ["::/1"]],
+    ["IPv4-mapped IPv6 (every IPv4 address)", [], ["::ffff:0:0/96"]],
+    ["IPv4-mapped, dotted", [], ["::ffff:0.0.0.0/96"]],
+    ["the NAT64 prefix", [], ["64:ff9b::/96"]],
+    ["6to4", [], ["2002::/16"]],
+    ["an IPv6 /15", [], ["2000::/15"]],
+  ])("flags SSH from %s", async (_, v4, v6) => {
+    expect(messages(await check(p, sg(v4, v6)))).not.toEqual([]);
+  });
+
+  it("flags many narrow ranges that together are too broad: 256 /8s, and three /9s across two rules", async () => {
+    const all8 = Array.from({ length: 256 }, (_, i) => `${i}.0.0.0/8`);
+    expect(messages(await check(p, sg(all8))).join("\n")).toMatch(/256 ranges that together cover more IPv4 addresses than a \/8/);
+    const twoRules = res(SG, "two", { ingress: [
+      { protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["10.0.0.0/9"] },
+      { protocol: "tcp", fromPort: 20, toPort: 30, cidrBlocks: ["10.128.0.0/9", "11.0.0.0/9"] },
+    ] });
+    expect(messages(await check(p, twoRules))).toEqual([expect.stringContaining("port 22 is open to 3 ranges")]);
+  });
+
+  it("passes narrow ranges, a mapped admin /24 and exactly a /8, and takes the limits from config", async () => {
+    expect(await check(p, sg(["203.0.113.0/24", "198.51.100.0/24"], ["::ffff:203.0.113.0/120", "2001:db8::/32"]))).toEqual([]);
+    expect(await check(p, sg(["10.0.0.0/8"]))).toEqual([]);
+    expect(messages(await check(p, sg(["10.0.0.0/8"]), { minIpv4Prefix: 16 }))).toHaveLength(1);
+    expect(await check(p, sg(["8.0.0.0/7"]), { minIpv4Prefix: 7 })).toEqual([]);
+  });
+});
+
+describe("no-world-open-admin-ingress: ports opened by more resource types", () => {
+  const p = noWorldOpenAdminIngress;
+  it.each([
+    ["a default security group", "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup", { ingress: [{ protocol: "-1", fromPort: 0, toPort: 0, cidrBlocks: ["0.0.0.0/0"] }] }],
+    ["a network ACL", "aws:ec2/networkAcl:NetworkAcl", { ingress: [{ action: "allow", protocol: "6", ruleNo: 100, fromPort: 22, toPort: 22, cidrBlock: "0.0.0.0/0" }] }],
+    ["a network ACL rule", "aws:ec2/networkAclRule:NetworkAclRule", { ruleAction: "allow", protocol: "tcp", ruleNumber: 100, fromPort: 3389, toPort: 3389, ipv6CidrBlock: "::/0" }],
+    ["a GCP hierarchical firewall policy rule", "gcp:compute/firewallPolicyRule:FirewallPolicyRule", { action: "allow", direction: "INGRESS", priority: 1000, match: { srcIpRanges: ["0.0.0.0/0"], layer4Configs: [{ ipProtocol: "tcp", ports: ["22"] }] } }],
+    ["a GCP network firewall policy rule without any source", "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule", { action: "allow", direction: "INGRESS", priority: 1000, match: { layer4Configs: [{ ipProtocol: "all" }] } }],
+    ["a GCP regional firewall policy rule", "gcp:compute/regionNetworkFirewallPolicyRule:RegionNetworkFirewallPolicyRule", { action: "apply_security_profile_group", direction: "INGRESS", priority: 10, match: { srcIpRanges: ["::/0"], layer4Configs: [{ ipProtocol: "tcp", ports: ["1-1024"] }] } }],
+    ["a GCP firewall policy with inline rules", "gcp:compute/networkFirewallPolicyWithRules:NetworkFirewallPolicyWithRules", { rules: [{ action: "allow", priority: 1, match: { srcIpRanges: ["0.0.0.0/1", "128.0.0.0/1"], layer4Configs: [{ ipProtocol: "tcp", ports: ["22"] }] } }] }],
+    ["an hcloud load balancer service forwarding to SSH", "hcloud:index/loadBalancerService:LoadBalancerService", { protocol: "tcp", listenPort: 2222, destinationPort: 22, loadBalancerId: "1" }],
+  ])("flags %s", async (_, type, inputs) => {
+    expect(messages(await check(p, res(type, "bad", inputs)))).not.toEqual([]);
+  });
+
+  it("ignores deny rules, egress ACL rules and disabled policy rules", async () => {
+    expect(await check(p, res("aws:ec2/networkAclRule:NetworkAclRule", "deny", { ruleAction: "deny", protocol: "-1", cidrBlock: "0.0.0.0/0" }))).toEqual([]);
+    expect(await check(p, res("aws:ec2/networkAclRule:NetworkAclRule", "out", { egress: true, ruleAction: "allow", protocol: "-1", cidrBlock: "0.0.0.0/0" }))).toEqual([]);
+    expect(await check(p, res("gcp:compute/firewallPolicyRule:FirewallPolicyRule", "off", { action: "allow", direction: "INGRESS", disabled: true, match: { srcIpRanges: ["0.0.0.0/0"], layer4Configs: [{ ipProtocol: "all" }] } }))).toEqual([]);
+    expect(await check(p, res("gcp:compute/firewallPolicyRule:FirewallPolicyRule", "deny", { action: "deny", direction: "INGRESS", match: { srcIpRanges: ["0.0.0.0/0"], layer4Configs: [{ ipProtocol: "all" }] } }))).toEqual([]);
+    expect(await check(p, res("hcloud:index/loadBalancerService:LoadBalancerService", "http", { protocol: "http", listenPort: 80, destinationPort: 8080 }))).toEqual([]);
+  });
+});
+
+describe("ssh-from-admin-cidrs-only: spellings that are not the admin network", () => {
+  const cfg = { allowedCidrs: ["203.0.113.0/24"] };
+  it.each(["0/0", "::ffff:203.0.113.0/120", "203.0.112.0/23", "203.0.113.0"])("flags %s", async (src) => {
+    expect(messages(await check(sshFromAdminCidrsOnly, res(GCP_FW, "fw", { sourceRanges: [src], allows: [{ protocol: "tcp", ports: ["22"] }] }), cfg))).toHaveLength(1);
+  });
+});
+
+describe("effective-ingress: joins more than rules", () => {
+  const p = effectiveIngress;
+  const sg = res(SG, "nodes", { description: "nodes" });
+  it("expands a managed prefix list (inline entries and separate entries) into the rule that admits it", async () => {
+    const list = res("aws:ec2/managedPrefixList:ManagedPrefixList", "pl", { addressFamily: "IPv4", maxEntries: 5, entries: [{ cidr: "203.0.113.0/24" }] });
+    const entry = res("aws:ec2/managedPrefixListEntry:ManagedPrefixListEntry", "pl-world", { cidr: "0.0.0.0/0", prefixListId: "pl-1" }, { deps: { prefixListId: [list] } });
+    const rule = res(VPC_RULE, "ssh", { ipProtocol: "tcp", fromPort: 22, toPort: 22, prefixListId: "pl-1" }, { deps: { securityGroupId: [sg], prefixListId: [list] } });
+    expect((await check(p, [sg, list, rule])).map((v) => v.urn)).toEqual([]);
+    expect(messages(await check(p, [sg, list, entry, rule]))).toEqual([expect.stringMatching(/security group nodes .*port 22 .*0\.0\.0\.0\/0/)]);
+  });
+
+  it("flags a public listener that forwards to a target group on an admin port, not an internal one", async () => {
+    const tg = res("aws:lb/targetGroup:TargetGroup", "ssh-tg", { port: 22, protocol: "TCP" });
+    const lb = res("aws:lb/loadBalancer:LoadBalancer", "nlb", { internal: false, loadBalancerType: "network" });
+    const listener = res("aws:lb/listener:Listener", "l", { port: 2222, protocol: "TCP", defaultActions: [{ type: "forward" }] }, { deps: { loadBalancerArn: [lb], defaultActions: [tg] } });
+    expect(messages(await check(p, [tg, lb, listener]))).toEqual([expect.stringContaining("forwards to target group ssh-tg on admin port 22")]);
+    const internal = res("aws:lb/loadBalancer:LoadBalancer", "nlb", { internal: true });
+    const l2 = res("aws:lb/listener:Listener", "l", { port: 2222 }, { deps: { loadBalancerArn: [internal], defaultActions: [tg] } });
+    expect(await check(p, [tg, internal, l2])).toEqual([]);
+  });
+});
