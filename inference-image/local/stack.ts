@@ -5,11 +5,12 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { deriveLaunchSpec, launchEnv, type LaunchSpec } from "../../infra/inference/launch";
 import { modelKey } from "../../infra/storage/layout";
 import { waitHealthy } from "./health";
+import { CLIENT_CORES, hostMachine } from "./host-cpu";
 import { ensureLlamaServer, type ProgressSink } from "./llama-build";
 import { type ModelStore, startModelStore } from "./model-store";
 import { freePort } from "./ports";
@@ -116,7 +117,8 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       chmodSync(apiKeyFile, 0o400);
     }
     const launch = deriveLaunchSpec({
-      instance: { vcpu: cpus().length, memoryGiB: totalmem() / 1024 ** 3 },
+      instance: hostMachine(),
+      reserveCores: CLIENT_CORES,
       model: { name: model.name, file: model.file },
       inference: { port, ctxPerSlot: o.ctxPerSlot ?? 2048, metrics: true, ...(o.parallel ? { parallel: o.parallel } : {}) },
       apiKey: o.apiKey !== undefined,
