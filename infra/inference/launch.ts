@@ -60,7 +60,8 @@ export interface LaunchInputs {
  * whose cores are also busy with something else collapses throughput (llama.cpp's threads spin at every barrier,
  * waiting for a sibling that is not running), while one thread per free physical core loses nothing when quiet.
  * `--poll` stays at llama.cpp's default: the builds this project runs (the local build and the official image) use
- * OpenMP, where `--poll` does not apply, and the benchmark shows no difference.
+ * OpenMP, where `--poll` does not apply, and the benchmark shows no difference. `--cpu-mask`/`--cpu-strict` are not
+ * set either: inside a VM they pin threads to vCPUs, which says nothing about the physical cores behind them.
  */
 export function deriveThreads(machine: LaunchMachine, reserveCores = 0): number {
   return Math.max(1, Math.min(machine.vcpu, machine.physicalCores) - reserveCores);

@@ -13,7 +13,7 @@ function cellOf(cells: MatrixCell[], candidate: string, hogs: number, users: num
 /** Candidates as rows; per user count and condition: req/s and p99 ms side by side. */
 function matrixRows(l: NonNullable<BenchResult["launch"]>): { head: string[]; rows: string[][] } {
   const head = ["settings"];
-  for (const users of l.users) for (const hogs of l.hogs) head.push(`${users} users ${condition(hogs)}: req/s`, "p99 ms");
+  for (const users of l.users) for (const hogs of l.hogs) head.push(`${users} user${users > 1 ? "s" : ""} ${condition(hogs)}: req/s`, "p99 ms");
   const rows = l.candidates.map((c) => {
     const row = [`${c.name}${c.name === l.derived ? " (derived)" : ""}${c.name === l.choice.chosen ? " (chosen)" : ""}`];
     for (const users of l.users)
