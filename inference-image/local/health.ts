@@ -34,6 +34,7 @@ export function describeAnswer(last: number | string): string {
   if (last === "ECONNREFUSED") return "nothing listens there (ECONNREFUSED)";
   if (last === "ENOTFOUND" || last === "EAI_AGAIN") return `the host name does not resolve (${last})`;
   if (last === "UND_ERR_CONNECT_TIMEOUT" || last === "TimeoutError") return `no answer in time (${last})`;
+  if (last === "bad port") return "a port the HTTP client refuses to use (bad port)";
   return last;
 }
 

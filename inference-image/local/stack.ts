@@ -16,7 +16,6 @@ import { type ModelStore, startModelStore } from "./model-store";
 import { type PortReservation, reservePort } from "./ports";
 import { startReaper } from "./reaper";
 import { ensureTestModel, type TestModel } from "./test-model";
-import type { TinyModelOptions } from "./tiny-model";
 
 export const BOOT_SCRIPT = path.resolve(__dirname, "../boot/boot.sh");
 
@@ -33,8 +32,6 @@ export interface LocalStackOptions {
   apiKey?: string;
   /** Pinned launch settings (the benchmark's candidates); derived from this machine's cores otherwise. */
   launch?: LaunchOverrides;
-  /** Another generated model than the default tiny one. */
-  model?: TinyModelOptions;
   parallel?: number;
   ctxPerSlot?: number;
   healthTimeoutMs?: number;
@@ -137,7 +134,7 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     const llamaServerMs = Date.now() - t0;
     progress({ step: "generating the test model" });
     const t1 = Date.now();
-    const model = await ensureTestModel(o.model);
+    const model = await ensureTestModel();
     const modelMs = Date.now() - t1;
 
     progress({ step: "starting the S3 emulator" });

@@ -7,7 +7,6 @@
 import type { LaunchMachine } from "../../infra/inference/launch";
 import { CLIENT_CORES } from "../../inference-image/local/host-cpu";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
-import type { TinyModelOptions } from "../../inference-image/local/tiny-model";
 import { Http } from "../suites/http";
 import { loadFigures, runLoad } from "../suites/load/generator";
 import type { LoadResult } from "../suites/results";
@@ -49,7 +48,6 @@ export interface MatrixOptions {
   durationS: number;
   /** The whole matrix is measured this many times; each cell keeps its median round. */
   rounds: number;
-  model?: TinyModelOptions;
   maxTokens?: number;
   progress: (line: string) => void;
 }
@@ -69,7 +67,7 @@ export async function runLaunchMatrix(o: MatrixOptions): Promise<MatrixCell[]> {
   try {
     for (const c of o.candidates) {
       o.progress(`starting a local stack with ${c.name}`);
-      stacks.set(c.name, await startLocalStack({ port: 0, launch: { threads: c.threads, threadsBatch: c.threads, ...(c.poll !== undefined ? { poll: c.poll } : {}) }, ...(o.model ? { model: o.model } : {}) }));
+      stacks.set(c.name, await startLocalStack({ port: 0, launch: { threads: c.threads, threadsBatch: c.threads, ...(c.poll !== undefined ? { poll: c.poll } : {}) } }));
     }
     for (let round = 1; round <= o.rounds; round++) {
       for (const hogs of o.hogs) {
