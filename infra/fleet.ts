@@ -7,6 +7,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { getInstanceType, hourlyUsd, worstHourlyUsd, type Cloud, type InstanceType } from "./catalog";
 import type { StackConfig } from "./config";
+import { physicalCores } from "./cpu-topology";
 import { AwsBurstPool } from "./aws/burst-pool";
 import { GcpBurstPool } from "./gcp/burst-pool";
 import { HetznerBaseLayer, routerIp } from "./hetzner/base-layer";
@@ -53,8 +54,14 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   const labelCtx: LabelContext = { ...ctx, owner: cfg.owner, costCenter: cfg.costCenter };
   const name = (component: string) => resourceName(ctx, component);
   const apiKey = secrets.apiKey;
-  const launchFor = (instance: InstanceType) =>
-    deriveLaunchSpec({ instance, model: cfg.model, inference: cfg.inference, apiKey: apiKey !== undefined });
+  /** The spec for a type, or for a mixed pool: it must not use more cores than the pool's leanest type has. */
+  const launchFor = (instance: InstanceType, pool: readonly InstanceType[] = [instance]) =>
+    deriveLaunchSpec({
+      instance: { vcpu: instance.vcpu, memoryGiB: instance.memoryGiB, physicalCores: Math.min(...pool.map(physicalCores)) },
+      model: cfg.model,
+      inference: cfg.inference,
+      apiKey: apiKey !== undefined,
+    });
   const common = { image: cfg.inference.image, modelSha256: cfg.model.sha256, modelSizeBytes: cfg.model.sizeBytes };
   const protect = cfg.storage.protect ?? false;
   const fleet: Fleet = { launchSpecs: {} };
@@ -207,7 +214,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
 
   if (awsProvider && fleet.s3) {
     const s3 = fleet.s3;
-    const spec = launchFor(smallestType("aws", cfg.aws.instanceTypes));
+    const spec = launchFor(smallestType("aws", cfg.aws.instanceTypes), cfg.aws.instanceTypes.map((n) => getInstanceType("aws", n)));
     fleet.launchSpecs.aws = spec;
     fleet.aws = new AwsBurstPool(name("aws-burst"), {
       ...cfg.aws,

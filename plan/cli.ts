@@ -3,7 +3,11 @@ import { parseArgs } from "node:util";
 import { plan, PlanConfigError, type PlanOptions } from "./plan";
 import { renderTable } from "./render";
 
-export const USAGE = "usage: npm run plan -- --stack <name> [--output json|table]";
+export const USAGE = `usage: npm run plan -- --stack <name> [--output json|table]
+Runs the program for Pulumi.<name>.yaml under the mock runtime, evaluates the policy pack and prices the result.
+  --stack <name>          the stack (a Pulumi.<name>.yaml beside Pulumi.yaml), required
+  --output json|table     json prints one document on stdout (default table)
+Exit codes: 0 no mandatory violation, 1 a mandatory violation, 3 a bad flag, stack file or config value.`;
 
 export interface CliIo {
   root: string;

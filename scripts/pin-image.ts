@@ -3,34 +3,24 @@ import * as path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError } from "../infra/config";
 import { pinImageChecked } from "../plan/stack-file";
+import { runEntry, UsageError } from "./lib/entry";
 
-const USAGE = "usage: npm run pin-image -- --stack <name> --image <registry/repo:tag@sha256:<digest>>";
+const USAGE = "usage: npm run pin-image -- --stack <name> --image <registry/repo:tag@sha256:<digest>>\nWrites the node image reference into Pulumi.<name>.yaml (the image workflow runs it with the digest it pushed).";
 
-function main(): number {
-  let values: { stack?: string; image?: string; help?: boolean };
+runEntry({ name: "pin-image", usage: USAGE }, async (argv) => {
+  let values: { stack?: string; image?: string };
   try {
-    ({ values } = parseArgs({ options: { stack: { type: "string" }, image: { type: "string" }, help: { type: "boolean" } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { stack: { type: "string" }, image: { type: "string" } }, strict: true }));
   } catch (e) {
-    console.error(`pin-image: ${(e as Error).message}\n${USAGE}`);
-    return 3;
+    throw new UsageError((e as Error).message);
   }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (!values.stack || !values.image) {
-    console.error(`pin-image: --stack and --image are required\n${USAGE}`);
-    return 3;
-  }
+  if (!values.stack || !values.image) throw new UsageError("--stack and --image are required");
   const root = path.resolve(__dirname, "..");
   try {
     const { before } = pinImageChecked(root, values.stack, values.image);
-    console.log(`pinned ${values.image} in Pulumi.${values.stack}.yaml (was ${before})`);
+    process.stdout.write(`pinned ${values.image} in Pulumi.${values.stack}.yaml (was ${before})\n`);
     return 0;
   } catch (e) {
-    console.error(`pin-image: ${e instanceof ConfigError ? e.problems.join("; ") : (e as Error).message}`);
-    return 3;
+    throw new UsageError(e instanceof ConfigError ? e.problems.join("; ") : (e as Error).message);
   }
-}
-
-process.exitCode = main();
+});

@@ -1,11 +1,8 @@
-// npm run plan -- --stack <name> [--output json|table]
+// npm run plan -- --stack <name> [--output json|table]: the offline plan of a stack (see README).
 import * as path from "node:path";
-import { planCli } from "../plan/cli";
+import { planCli, USAGE } from "../plan/cli";
+import { runEntry } from "./lib/entry";
 
-planCli(process.argv.slice(2), { root: path.resolve(__dirname, ".."), out: (s) => console.log(s), err: (s) => console.error(s) }).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(4);
-  },
+runEntry({ name: "plan", usage: USAGE, crashCode: 4 }, (argv) =>
+  planCli(argv, { root: path.resolve(__dirname, ".."), out: (s) => process.stdout.write(`${s}\n`), err: (s) => process.stderr.write(`${s}\n`) }),
 );

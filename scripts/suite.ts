@@ -1,11 +1,8 @@
 // npm run suite -- --suite smoke|contract|integration|load|all [--base-url URL] [--output json|text] ...: see docs/testing.md.
 import { suiteCli } from "../tests/suites/cli";
+import { USAGE } from "../tests/suites/options";
+import { runEntry } from "./lib/entry";
 
-suiteCli(process.argv.slice(2), { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), tty: Boolean(process.stderr.isTTY) })
-  .then((code) => {
-    process.exitCode = code;
-  })
-  .catch((e: unknown) => {
-    console.error(`suite: ${(e as Error).stack ?? String(e)}`);
-    process.exitCode = 2;
-  });
+runEntry({ name: "suite", usage: USAGE }, (argv) =>
+  suiteCli(argv, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), tty: Boolean(process.stderr.isTTY) }),
+);

@@ -8,6 +8,7 @@
 #   HI_MODEL_SIZE    expected size in bytes (optional; a quicker first check)
 #   HI_MODEL_PATH    where the verified file lives
 #   HI_HOST HI_PORT HI_THREADS HI_PARALLEL HI_CTX_SIZE HI_METRICS HI_MODEL_ALIAS HI_API_KEY_FILE
+#   HI_THREADS_BATCH (default HI_THREADS)  HI_POLL (0-100, optional: llama.cpp's default when empty)
 #   HI_S3_ENDPOINT HI_S3_REGION  for S3-compatible stores outside AWS (credentials from AWS_* variables)
 #   HI_FETCH_ATTEMPTS (5) HI_FETCH_BACKOFF_SECONDS (2)  retries of a failed or corrupt download
 #   LLAMA_SERVER_BIN  the server binary (/app/llama-server in the image)
@@ -35,6 +36,13 @@ require() {
 
 require HI_MODEL_URI HI_MODEL_SHA256 HI_MODEL_PATH HI_HOST HI_PORT HI_THREADS HI_PARALLEL HI_CTX_SIZE HI_MODEL_ALIAS
 [[ "$HI_MODEL_SHA256" =~ ^[0-9a-f]{64}$ ]] || die "$E_CONFIG" "HI_MODEL_SHA256 must be 64 lowercase hex characters"
+HI_THREADS_BATCH=${HI_THREADS_BATCH:-$HI_THREADS}
+for name in HI_THREADS HI_THREADS_BATCH HI_PARALLEL HI_CTX_SIZE; do
+  [[ "${!name}" =~ ^[1-9][0-9]*$ ]] || die "$E_CONFIG" "$name must be a positive integer (got '${!name}')"
+done
+if [ -n "${HI_POLL:-}" ] && ! { [[ "$HI_POLL" =~ ^[0-9]+$ ]] && [ "$HI_POLL" -le 100 ]; }; then
+  die "$E_CONFIG" "HI_POLL must be an integer from 0 to 100 or empty (got '$HI_POLL')"
+fi
 LLAMA_SERVER_BIN=${LLAMA_SERVER_BIN:-/app/llama-server}
 ATTEMPTS=${HI_FETCH_ATTEMPTS:-5}
 BACKOFF=${HI_FETCH_BACKOFF_SECONDS:-2}
@@ -134,7 +142,8 @@ fetch_model() {
 
 server_args() {
   ARGS=(--model "$HI_MODEL_PATH" --alias "$HI_MODEL_ALIAS" --host "$HI_HOST" --port "$HI_PORT"
-    --threads "$HI_THREADS" --parallel "$HI_PARALLEL" --ctx-size "$HI_CTX_SIZE")
+    --threads "$HI_THREADS" --threads-batch "$HI_THREADS_BATCH" --parallel "$HI_PARALLEL" --ctx-size "$HI_CTX_SIZE")
+  if [ -n "${HI_POLL:-}" ]; then ARGS+=(--poll "$HI_POLL"); fi
   if [ "${HI_METRICS:-0}" = 1 ]; then ARGS+=(--metrics); fi
   if [ -n "${HI_API_KEY_FILE:-}" ]; then
     [ -r "$HI_API_KEY_FILE" ] || die "$E_CONFIG" "HI_API_KEY_FILE $HI_API_KEY_FILE is not readable"

@@ -11,6 +11,8 @@ export const EMULATOR_CREDENTIALS = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_AC
 export interface ModelStore {
   endpoint: string;
   bucket: string;
+  /** The emulator's data directory (temporary; removed by stop). */
+  dir: string;
   /** Environment for rclone (and boot.sh) to reach the store. */
   env: Record<string, string>;
   put(localFile: string, key: string): Promise<void>;
@@ -52,6 +54,7 @@ export async function startModelStore(bucket = "models-local"): Promise<ModelSto
   return {
     endpoint,
     bucket,
+    dir,
     env,
     put: (localFile, key) => rclone(["copyto", "--s3-no-check-bucket", "--stats", "0", localFile, `${rcloneS3Remote(endpoint)}${bucket}/${key}`], env),
     async stop() {

@@ -5,22 +5,33 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { cpus, tmpdir, totalmem } from "node:os";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { deriveLaunchSpec, launchEnv, type LaunchSpec } from "../../infra/inference/launch";
+import { deriveLaunchSpec, launchEnv, type LaunchOverrides, type LaunchSpec } from "../../infra/inference/launch";
 import { modelKey } from "../../infra/storage/layout";
 import { waitHealthy } from "./health";
+import { CLIENT_CORES, hostMachine } from "./host-cpu";
 import { ensureLlamaServer, type ProgressSink } from "./llama-build";
 import { type ModelStore, startModelStore } from "./model-store";
-import { freePort } from "./ports";
+import { type PortReservation, reservePort } from "./ports";
+import { startReaper } from "./reaper";
 import { ensureTestModel, type TestModel } from "./test-model";
 
 export const BOOT_SCRIPT = path.resolve(__dirname, "../boot/boot.sh");
 
+/** The port a stack prefers when none is given: llama-server's own default. */
+export const DEFAULT_PORT = 8080;
+
 export interface LocalStackOptions {
-  /** Preferred port; another free one is used when it is taken. */
+  /**
+   * The port: a number is that port or an error (PortBusy) when it is taken; 0 is any free port; undefined is
+   * `preferredPort` when free, else any free port.
+   */
   port?: number;
+  preferredPort?: number;
   apiKey?: string;
+  /** Pinned launch settings (the benchmark's candidates); derived from this machine's cores otherwise. */
+  launch?: LaunchOverrides;
   parallel?: number;
   ctxPerSlot?: number;
   healthTimeoutMs?: number;
@@ -62,9 +73,12 @@ export function localBootEnv(i: BootEnvInputs): Record<string, string> {
   };
 }
 
-/** Starts boot.sh with the given settings; its stdout and stderr go to `log`. */
-export function spawnBoot(env: Record<string, string>, log: (line: string) => void = () => undefined): ChildProcess {
-  const child = spawn("bash", [BOOT_SCRIPT], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/**
+ * Starts boot.sh with the given settings; its stdout and stderr go to `log`. `detached` puts it (and so the
+ * llama-server it becomes, and its rclone) in a process group of its own, which the stack stops as a whole.
+ */
+export function spawnBoot(env: Record<string, string>, log: (line: string) => void = () => undefined, detached = false): ChildProcess {
+  const child = spawn("bash", [BOOT_SCRIPT], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"], detached });
   const feed = (b: Buffer) => b.toString().split("\n").filter(Boolean).forEach(log);
   child.stdout?.on("data", feed);
   child.stderr?.on("data", feed);
@@ -76,39 +90,60 @@ export function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) => child.once("exit", (code) => resolve(code)));
 }
 
-async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
+/** Stops a process group (SIGTERM, SIGKILL after the grace period) and waits for its leader. */
+async function stopGroup(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  const pid = child.pid;
+  if (pid === undefined) return;
+  const kill = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, sig);
+    } catch {
+      // the group is gone
+    }
+  };
   const done = exited(child);
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+  kill("SIGTERM");
+  const timer = setTimeout(() => kill("SIGKILL"), graceMs);
   await done;
   clearTimeout(timer);
+  kill("SIGKILL"); // anything the leader left behind in its group
 }
 
 export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalStack> {
   const started = Date.now();
   const progress = o.progress ?? (() => undefined);
   const log = o.log ?? (() => undefined);
-  const t0 = Date.now();
-  const { binary, built } = await ensureLlamaServer(progress);
-  const llamaServerMs = Date.now() - t0;
-  progress({ step: "generating the test model" });
-  const t1 = Date.now();
-  const model = await ensureTestModel();
-  const modelMs = Date.now() - t1;
-
-  progress({ step: "starting the S3 emulator" });
-  const store = await startModelStore();
-  const work = mkdtempSync(path.join(tmpdir(), "hi-node-"));
+  // Reserved first: an explicit port that is taken fails before anything is built or started.
+  const reservation: PortReservation = await reservePort(o.port === undefined ? { preferred: o.preferredPort ?? DEFAULT_PORT } : o.port === 0 ? {} : { exact: o.port });
+  const reaper = startReaper();
+  let store: ModelStore | undefined;
+  let work: string | undefined;
   let server: ChildProcess | undefined;
-  const stop = async () => {
-    if (server) await stopChild(server);
-    await store.stop();
-    rmSync(work, { recursive: true, force: true });
-  };
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      if (server) await stopGroup(server);
+      await store?.stop();
+      if (work) rmSync(work, { recursive: true, force: true });
+      await reservation.release();
+      reaper.dismiss();
+    })());
   try {
+    const t0 = Date.now();
+    const { binary, built } = await ensureLlamaServer(progress);
+    const llamaServerMs = Date.now() - t0;
+    progress({ step: "generating the test model" });
+    const t1 = Date.now();
+    const model = await ensureTestModel();
+    const modelMs = Date.now() - t1;
+
+    progress({ step: "starting the S3 emulator" });
+    store = await startModelStore();
+    reaper.path(store.dir);
+    work = mkdtempSync(path.join(tmpdir(), "hi-node-"));
+    reaper.path(work);
     await store.put(model.path, modelKey(model.file));
-    const port = await freePort(o.port ?? 8080);
+    const port = reservation.port;
     let apiKeyFile: string | undefined;
     if (o.apiKey) {
       apiKeyFile = path.join(work, "llama-api-key");
@@ -116,7 +151,9 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
       chmodSync(apiKeyFile, 0o400);
     }
     const launch = deriveLaunchSpec({
-      instance: { vcpu: cpus().length, memoryGiB: totalmem() / 1024 ** 3 },
+      instance: hostMachine(),
+      reserveCores: CLIENT_CORES,
+      ...(o.launch ? { overrides: o.launch } : {}),
       model: { name: model.name, file: model.file },
       inference: { port, ctxPerSlot: o.ctxPerSlot ?? 2048, metrics: true, ...(o.parallel ? { parallel: o.parallel } : {}) },
       apiKey: o.apiKey !== undefined,
@@ -126,12 +163,17 @@ export async function startLocalStack(o: LocalStackOptions = {}): Promise<LocalS
     });
     progress({ step: "booting: fetch, verify, start llama-server" });
     const t2 = Date.now();
-    server = spawnBoot(localBootEnv({ model, store, launch, llamaServer: binary }), log);
-    const child = server;
+    let bindFailed = false;
+    const child = spawnBoot(localBootEnv({ model, store, launch, llamaServer: binary }), (line) => {
+      if (/couldn't bind|address already in use/i.test(line)) bindFailed = true;
+      log(line);
+    }, true);
+    server = child;
+    if (child.pid !== undefined) reaper.group(child.pid);
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitHealthy(baseUrl, {
       timeoutMs: o.healthTimeoutMs ?? 120_000,
-      abort: exited(child).then((code) => `the boot path exited with code ${code}`),
+      abort: exited(child).then((code) => (bindFailed ? `llama-server could not bind port ${port}: another process took it after the check` : `the boot path exited with code ${code}`)),
     });
     const bootToHealthyMs = Date.now() - t2;
     return {

@@ -2,7 +2,7 @@ import { readFileSync, writeFileSync, mkdtempSync, chmodSync, existsSync } from 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { deriveLaunchSpec, launchArgs, launchEnv } from "../../infra/inference/launch";
+import { deriveLaunchSpec, launchArgs, launchEnv, type LaunchOverrides } from "../../infra/inference/launch";
 import { ensureLlamaServer } from "../../inference-image/local/llama-build";
 import { type ModelStore, startModelStore } from "../../inference-image/local/model-store";
 import { freePort } from "../../inference-image/local/ports";
@@ -24,10 +24,11 @@ afterAll(async () => {
   await store?.stop();
 });
 
-async function launchFor(dir: string) {
+async function launchFor(dir: string, overrides?: LaunchOverrides) {
   const port = await freePort();
   return deriveLaunchSpec({
-    instance: { vcpu: 2, memoryGiB: 8 },
+    instance: { vcpu: 2, memoryGiB: 8, physicalCores: 2 },
+    ...(overrides ? { overrides } : {}),
     model: { name: model.name, file: model.file },
     inference: { port, ctxPerSlot: 512, metrics: true },
     apiKey: false,
@@ -65,7 +66,10 @@ describe("the boot path against the S3 emulator", () => {
     expect((await fetch(`${stack.baseUrl}/metrics`)).status).toBe(200);
   });
 
-  it("starts llama-server with exactly the launch spec's flags", async () => {
+  it.each([
+    ["derived", undefined],
+    ["with pinned threads-batch and poll", { threads: 1, threadsBatch: 2, poll: 0 }],
+  ] as const)("starts llama-server with exactly the launch spec's flags (%s)", async (_, overrides) => {
     const dir = mkdtempSync(path.join(tmpdir(), "hi-args-"));
     const fake = path.join(dir, "llama-server");
     const argsFile = path.join(dir, "args");
@@ -73,10 +77,12 @@ describe("the boot path against the S3 emulator", () => {
     chmodSync(fake, 0o755);
     const keyFile = path.join(dir, "key");
     writeFileSync(keyFile, "k");
-    const launch = { ...(await launchFor(dir)), apiKeyFile: keyFile };
+    const launch = { ...(await launchFor(dir, overrides)), apiKeyFile: keyFile };
     const code = await exited(spawnBoot({ ...localBootEnv({ model, store, launch, llamaServer: fake }), ...launchEnv(launch) }));
     expect(code).toBe(0);
-    expect(readFileSync(argsFile, "utf8").trimEnd().split("\n")).toEqual(launchArgs(launch));
+    const args = readFileSync(argsFile, "utf8").trimEnd().split("\n");
+    expect(args).toEqual(launchArgs(launch));
+    if (overrides) expect(args.join(" ")).toContain("--threads 1 --threads-batch 2 --parallel 2 --ctx-size 1024 --poll 0");
   });
 
   it("refuses a wrong sha256 with exit 13, keeps nothing, starts nothing", async () => {
@@ -106,6 +112,12 @@ describe("the boot path against the S3 emulator", () => {
   it("rejects bad settings with exit 10 and a missing server binary with exit 14", async () => {
     expect((await bootFails({ HI_MODEL_SHA256: "nothex" })).code).toBe(10);
     expect((await bootFails({ HI_MODEL_URI: "ftp://x/y" })).log).toContain("unsupported scheme");
+    const poll = await bootFails({ HI_POLL: "101" });
+    expect(poll.code).toBe(10);
+    expect(poll.log).toContain("HI_POLL must be an integer from 0 to 100 or empty (got '101')");
+    const batch = await bootFails({ HI_THREADS_BATCH: "two" });
+    expect(batch.code).toBe(10);
+    expect(batch.log).toContain("HI_THREADS_BATCH must be a positive integer (got 'two')");
     const r = await bootFails({ LLAMA_SERVER_BIN: "/nonexistent/llama-server" });
     expect(r.code).toBe(14);
     expect(r.log).toContain("llama-server not found at /nonexistent/llama-server");

@@ -29,7 +29,7 @@ describe("the inference image", () => {
   });
 
   it("defaults to the launch spec's port, host and metrics", () => {
-    const spec = deriveLaunchSpec({ instance: { vcpu: 2, memoryGiB: 16 }, model: { name: "m", file: "model.gguf" }, inference: { port: 8080, ctxPerSlot: 4096, metrics: true }, apiKey: false });
+    const spec = deriveLaunchSpec({ instance: { vcpu: 2, memoryGiB: 16, physicalCores: 2 }, model: { name: "m", file: "model.gguf" }, inference: { port: 8080, ctxPerSlot: 4096, metrics: true }, apiKey: false });
     const env = launchEnv(spec);
     for (const k of ["HI_HOST", "HI_PORT", "HI_METRICS", "HI_MODEL_PATH"] as const) expect(dockerfile).toMatch(new RegExp(`${k}=${env[k]}\\b`));
     expect(dockerfile).toContain(`EXPOSE ${spec.port}`);

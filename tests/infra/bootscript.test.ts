@@ -8,7 +8,7 @@ import { deriveLaunchSpec, launchEnv } from "../../infra/inference/launch";
 import { cloudInitSchema, shellcheck } from "../helpers/tools";
 
 const launch = deriveLaunchSpec({
-  instance: { vcpu: 2, memoryGiB: 16 },
+  instance: { vcpu: 2, memoryGiB: 16, physicalCores: 2 },
   model: { name: "qwen2.5-1.5b-instruct", file: "q.gguf" },
   inference: { port: 8080, ctxPerSlot: 4096, metrics: true },
   apiKey: true,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { CPU_TOPOLOGY, cpuTopologyOf, physicalCores } from "../../infra/cpu-topology";
 import { catalog, FX_TO_USD, findInstanceType, getInstanceType, HCLOUD_LOCATIONS_BY_ZONE, HOURS_PER_MONTH, hourlyUsd, instanceTypesFor, orderableHcloudTypes, RETIRED_HCLOUD_TYPES, worstHourlyUsd } from "../../infra/catalog";
 
 describe("instance catalog", () => {
@@ -62,5 +63,29 @@ describe("instance catalog", () => {
     expect(instanceTypesFor("gcp")).toContain("n2d-highmem-2");
     expect(findInstanceType("aws", "nope")).toBeUndefined();
     expect(() => getInstanceType("aws", "nope")).toThrow(/unknown aws instance type "nope"; known: .*r7a\.large/);
+  });
+
+  it("records the physical cores behind every type's vCPUs, with a source", () => {
+    const missing = catalog.filter((t) => CPU_TOPOLOGY[t.name] === undefined).map((t) => `${t.cloud}/${t.name}`);
+    expect(missing).toEqual([]);
+    for (const t of catalog) {
+      const topology = cpuTopologyOf(t);
+      expect(t.vcpu % topology.threadsPerCore, t.name).toBe(0);
+      expect(topology.source.length, t.name).toBeGreaterThan(20);
+    }
+  });
+
+  it("knows which types run two vCPUs per core (SMT) and which one", () => {
+    expect(physicalCores(getInstanceType("aws", "r6a.large"))).toBe(1);
+    expect(physicalCores(getInstanceType("aws", "r7i.large"))).toBe(1);
+    expect(physicalCores(getInstanceType("gcp", "n2d-highmem-2"))).toBe(1);
+    expect(physicalCores(getInstanceType("aws", "r7a.large"))).toBe(2);
+    expect(physicalCores(getInstanceType("aws", "m7a.xlarge"))).toBe(4);
+    expect(() => cpuTopologyOf({ cloud: "aws", name: "x9.huge" })).toThrow(/no CPU topology recorded for aws instance type "x9.huge"/);
+  });
+
+  it("has no topology entries for types the catalog does not list", () => {
+    const names = new Set(catalog.map((t) => t.name));
+    expect(Object.keys(CPU_TOPOLOGY).filter((n) => !names.has(n))).toEqual([]);
   });
 });

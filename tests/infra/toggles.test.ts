@@ -55,7 +55,8 @@ describe("dedicated Hetzner hosts", () => {
     const stdin = String(cmd?.inputs.stdin);
     expect(stdin).toContain("exec /opt/hybrid-inference/node-setup.sh");
     const boot = Buffer.from(/printf '%s' '([^']+)' \| base64 -d > '\/opt\/hybrid-inference\/node-setup.sh'/.exec(stdin)?.[1] ?? "", "base64").toString();
-    expect(boot).toContain("export HI_THREADS='16'");
+    // AX42: 16 hardware threads on 8 physical cores, one llama.cpp thread per core.
+    expect(boot).toContain("export HI_THREADS='8'");
     expect(cmd?.inputs.triggers).toEqual([expect.stringMatching(/^[0-9a-f]{64}$/)]);
     // The routers reach the host over the private network, with its own slot count.
     const router = ofType(run.resources, "hcloud:index/server:Server").find((s) => (s.inputs.labels as Record<string, string>).role === "router");

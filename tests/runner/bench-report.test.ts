@@ -1,24 +1,97 @@
-/** The benchmark's report: every measured figure reaches the table and docs/performance.md. */
+/**
+ * The benchmark's report and rule: every measured figure reaches the table and docs/performance.md, the default is
+ * picked by the stated rule (loses least beside a hog without losing on a quiet machine), and --record only writes
+ * a whole document.
+ */
 import { describe, expect, it } from "vitest";
+import { parseBenchArgs } from "../bench/cli";
+import { type Candidate, chooseLaunch, launchCandidates, type MatrixCell, medianRound } from "../bench/launch-matrix";
 import { type BenchResult, median } from "../bench/measure";
-import { benchTables, performanceMarkdown } from "../bench/report";
+import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
+import type { LoadResult } from "../suites/results";
 
-const load = (users: number, rps: number) => ({
-  users, duration_seconds: 10, requests: rps * 10, errors: 0, error_rate: 0, requests_per_second: rps,
-  p50_latency_ms: 11.1 * users, p95_latency_ms: 22.2 * users, p99_latency_ms: 33.3 * users, ttft_p50_ms: 1.5 * users, ttft_p95_ms: 2.5 * users,
-  itl_p50_ms: 0.31, itl_p95_ms: 0.62, output_tokens: rps * 320, output_tokens_per_second: rps * 32,
+const figures = (users: number, rps: number, p99: number): LoadResult => ({
+  users, duration_seconds: 5, requests: Math.round(rps * 5), errors: 0, error_rate: 0, requests_per_second: rps,
+  p50_latency_ms: Math.round((p99 / 3) * 100) / 100, p95_latency_ms: p99 / 2, p99_latency_ms: p99, ttft_p50_ms: 1.5 * users, ttft_p95_ms: 2.5 * users,
+  itl_p50_ms: 0.31, itl_p95_ms: 0.62, output_tokens: Math.round(rps * 160), output_tokens_per_second: rps * 32,
+});
+
+const candidates: Candidate[] = launchCandidates({ vcpu: 2, memoryGiB: 24, physicalCores: 2 });
+
+/** req/s and p99 per candidate: [quiet, hog] for each of 1, 4, 8 users. */
+function cells(table: Record<string, Array<[number, number]>>): MatrixCell[] {
+  return Object.entries(table).flatMap(([candidate, byCell]) =>
+    byCell.map(([rps, p99], i) => {
+      const users = [1, 1, 4, 4, 8, 8][i] ?? 1;
+      const hogs = i % 2;
+      return { candidate, hogs, users, figures: figures(users, rps, p99), roundsRps: [rps] };
+    }),
+  );
+}
+
+// Shaped like the issue's report: one thread per vCPU collapses beside a hog; polling changes nothing.
+const measured = cells({
+  "threads 2": [[35, 50], [12, 230], [46, 124], [15, 495], [43, 260], [13.6, 988]],
+  "threads 2, poll 0": [[36, 52], [11, 250], [45, 120], [16, 470], [42, 344], [14, 950]],
+  "threads 1": [[33, 57], [41, 40], [49, 132], [53, 113], [43, 233], [52, 198]],
+  "threads 1, poll 0": [[34, 55], [42, 41], [48, 130], [54, 110], [44, 230], [53, 195]],
 });
 
 const result: BenchResult = {
-  machine: { cpu: "Test CPU", cores: 2, memory_gib: 24, node: "v20.0.0", platform: "linux-x64" },
+  machine: { cpu: "Test CPU", cores: 2, physical_cores: 2, memory_gib: 24, node: "v20.0.0", platform: "linux-x64" },
   measured_at: "2026-11-21T12:00:00.000Z",
+  load_average: { before: 1.25, after: 2.5 },
+  duration_s: 400,
   plan_wall_ms: { staging: { median: 2105, runs: [2285, 2105, 1893] }, prod: { median: 2082, runs: [1915, 2082, 2086] } },
   unit_policy_suites_wall_ms: 19312,
   local_stack_cold_start_ms: { median: 532, boot_to_healthy_median: 234, runs: [532, 646, 488] },
-  load: [load(1, 56), load(4, 59), load(8, 58)],
-  server_slots: 2,
+  launch: { users: [1, 4, 8], hogs: [0, 1], duration_s: 5, rounds: 3, candidates, derived: "threads 1", slots: 2, cells: measured, choice: chooseLaunch(measured, candidates) },
+  suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
   runner_ceiling_rps: 8908,
 };
+
+describe("benchmark rule", () => {
+  it("compares one thread per vCPU, per physical core and per core but the client's, each with and without polling", () => {
+    expect(candidates.map((c) => c.name)).toEqual(["threads 2", "threads 2, poll 0", "threads 1", "threads 1, poll 0"]);
+    expect(launchCandidates({ vcpu: 8, memoryGiB: 32, physicalCores: 4 }).map((c) => c.threads)).toEqual([8, 8, 4, 4, 3, 3]);
+  });
+
+  it("picks the setting that loses least beside a hog without losing when quiet, and leaves poll at its default on a tie", () => {
+    const choice = chooseLaunch(measured, candidates);
+    expect(choice.chosen).toBe("threads 1");
+    expect(choice.reason).toMatch(/within 10% of it: threads 2 \(41\.3\), threads 2, poll 0 \(41\), threads 1 \(41\.7\), threads 1, poll 0 \(42\)/);
+    expect(choice.summaries.find((s) => s.candidate === "threads 2")).toMatchObject({ quietRps: 41.3, contendedRps: 13.5, contendedP99: 988 });
+  });
+
+  it("does not pick a setting that is best beside the hog but loses on the quiet machine", () => {
+    const lopsided = cells({
+      "threads 2": [[60, 40], [10, 900], [60, 40], [10, 900], [60, 40], [10, 900]],
+      "threads 2, poll 0": [[60, 40], [10, 900], [60, 40], [10, 900], [60, 40], [10, 900]],
+      "threads 1": [[30, 40], [30, 50], [30, 40], [30, 50], [30, 40], [30, 50]],
+      "threads 1, poll 0": [[30, 40], [30, 50], [30, 40], [30, 50], [30, 40], [30, 50]],
+    });
+    const choice = chooseLaunch(lopsided, candidates);
+    expect(choice.chosen).toBe("threads 2");
+    expect(choice.reason).toMatch(/losing there: threads 1 \(30\), threads 1, poll 0 \(30\)/);
+  });
+
+  it("takes a changed default when it wins by more than the tolerance", () => {
+    const pollWins = cells({
+      "threads 2": [[40, 40], [10, 900], [40, 40], [10, 900], [40, 40], [10, 900]],
+      "threads 2, poll 0": [[40, 40], [30, 90], [40, 40], [30, 90], [40, 40], [30, 90]],
+      "threads 1": [[20, 40], [20, 50], [20, 40], [20, 50], [20, 40], [20, 50]],
+      "threads 1, poll 0": [[20, 40], [20, 50], [20, 40], [20, 50], [20, 40], [20, 50]],
+    });
+    expect(chooseLaunch(pollWins, candidates).chosen).toBe("threads 2, poll 0");
+  });
+
+  it("keeps the median round of each cell", () => {
+    const cell = medianRound("threads 1", 0, 4, [figures(4, 50, 100), figures(4, 20, 300), figures(4, 45, 120)]);
+    expect(cell.figures.requests_per_second).toBe(45);
+    expect(cell.figures.p99_latency_ms).toBe(120);
+    expect(cell.roundsRps).toEqual([50, 20, 45]);
+  });
+});
 
 describe("benchmark report", () => {
   it("median of odd and even samples", () => {
@@ -28,11 +101,42 @@ describe("benchmark report", () => {
 
   it("the table and the markdown carry every figure", () => {
     for (const text of [benchTables(result), performanceMarkdown(result)]) {
-      for (const figure of ["2105", "2082", "19312", "532", "8908", "22.2", "88.8", "1792", "1888"]) expect(text).toContain(figure);
+      for (const figure of ["2105", "2082", "19312", "532", "8908", "988", "13.6", "53", "1.25"]) expect(text).toContain(figure);
     }
     const md = performanceMarkdown(result);
-    expect(md).toMatch(/Machine: Test CPU, 2 cores, 24 GiB, Node v20\.0\.0, linux-x64\. Measured 2026-11-21\./);
-    expect(md).toMatch(/\| 8 \| 58 \| 88\.8 \| 177\.6 \| 266\.4 \| 12 \| 20 \| 0\.31 \| 0\.62 \| 1856 \| 0\/580 \|/);
-    expect(md).toMatch(/ran 2 slots/);
+    expect(md).toMatch(/Machine: Test CPU, 2 vCPUs on 2 physical cores, 24 GiB, Node v20\.0\.0, linux-x64\./);
+    expect(md).toMatch(/\| threads 2 \| 35 \| 50 \| 12 \| 230 \| 46 \| 124 \| 15 \| 495 \| 43 \| 260 \| 13\.6 \| 988 \|/);
+    expect(md).toMatch(/\| threads 1 \(derived\) \(chosen\) \|/);
+    expect(md).toMatch(/\*\*Chosen: threads 1\.\*\*/);
+    expect(md).toMatch(/gives this machine \*\*threads 1\*\* .*: the measured choice\./s);
+    expect(md).toMatch(/`--suite all` beside 2 CPU hogs/);
+    expect(md).toMatch(/exit code \*\*0\*\*, 40 of 40 tests passed/);
+    expect(md).toMatch(/\| 8 \| 43 \| 77\.67 \| 116\.5 \| 233 \|/);
+    expect(md).toMatch(/ran 3 times; each cell shows its median round/);
+  });
+
+  it("says so when the derived setting is not the measured choice", () => {
+    const md = performanceMarkdown({ ...result, launch: { ...(result.launch as NonNullable<BenchResult["launch"]>), derived: "threads 2" } });
+    expect(md).toMatch(/\*\*not the measured choice \(threads 1\)\*\*/);
+  });
+
+  it("writes docs/performance.md only from a run with every section", () => {
+    const { launch: _launch, ...partial } = result;
+    expect(missingSections(partial)).toEqual(["launch"]);
+    expect(() => performanceMarkdown(partial)).toThrow(/missing: launch/);
+    expect(parseBenchArgs(["--record", "--sections", "launch"])).toMatch(/--record rewrites docs\/performance.md whole/);
+  });
+
+  it.each([
+    [["--runs", "0"], /--runs must be an integer from 1 to 20/],
+    [["--duration", "soon"], /--duration must be seconds/],
+    [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
+    [["--hogs", "1,2"], /--hogs must include 0/],
+    [["--hogs", "x"], /--hogs must be a comma-separated list/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, ceiling \(got nope\)/],
+    [["--output", "xml"], /--output must be json or table/],
+    [["--frobnicate"], /Unknown option '--frobnicate'/],
+  ])("%j is a usage error naming the flag", (argv, message) => {
+    expect(parseBenchArgs(argv)).toMatch(message);
   });
 });

@@ -20,14 +20,27 @@ async function run(suite: string, extra: string[] = []) {
 }
 
 describe("runner against a fake endpoint", () => {
-  it("a conforming endpoint passes smoke and contract with exit 0", async () => {
+  it("a conforming endpoint passes smoke and contract with exit 0, and needs no deviation", async () => {
     fake.fault = "none";
     for (const suite of ["smoke", "contract"]) {
       const { code, doc } = await run(suite);
       expect(failedNames(doc)).toEqual([]);
       expect(doc.summary.skipped).toBe(0);
       expect(code).toBe(0);
+      expect(doc.tests.flatMap((t) => t.notes ?? []).filter((n) => n.startsWith("known deviation"))).toEqual([]);
     }
+  });
+
+  it("what OpenAI refuses (empty messages, an unknown role, an unknown model, a negative temperature) gets a 4xx with an error object", async () => {
+    fake.fault = "none";
+    const { doc } = await run("contract");
+    const refused = doc.tests.filter((t) => t.name.startsWith("contract/refused by OpenAI:"));
+    expect(refused.map((t) => [t.name, t.status, t.metrics?.status])).toEqual([
+      ["contract/refused by OpenAI: chat with empty messages", "passed", 400],
+      ["contract/refused by OpenAI: chat message with an unknown role", "passed", 400],
+      ["contract/refused by OpenAI: unknown model", "passed", 404],
+      ["contract/refused by OpenAI: negative temperature", "passed", 400],
+    ]);
   });
 
   it("dropping choices fails the answer and schema tests, and nothing else", async () => {
@@ -61,8 +74,8 @@ describe("runner against a fake endpoint", () => {
     const { code, doc } = await run("contract", ["--timeout", "1"]);
     expect(code).toBe(1);
     const failed = doc.tests.filter((t) => t.status === "failed");
-    expect(failed.map((t) => t.name).every((n) => n.startsWith("contract/invalid input:"))).toBe(true);
-    expect(failed).toHaveLength(6);
+    expect(failed.map((t) => t.name).every((n) => n.startsWith("contract/invalid input:") || n.startsWith("contract/refused by OpenAI:"))).toBe(true);
+    expect(failed).toHaveLength(10);
     expect(failed.every((t) => /timed out after 1 s/.test(t.error ?? ""))).toBe(true);
   });
 

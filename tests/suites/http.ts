@@ -16,8 +16,10 @@ export interface HttpResponse {
 
 export interface SseEvent {
   data: string;
-  /** Milliseconds since the request was sent. */
+  /** Milliseconds since the request was sent, when the network read that completed the event arrived. */
   at: number;
+  /** Which network read completed the event (0, 1, ...): events of one read arrived together. */
+  read: number;
 }
 
 export interface SseResponse {
@@ -123,15 +125,21 @@ export class Http {
       return { status: res.statusCode, headers: res.headers, events: [], text: await res.body.text(), ms: performance.now() - started };
     }
     const events: SseEvent[] = [];
+    let read = -1;
+    let at = 0;
     const parser = createParser({
       onEvent: (e) => {
-        const event = { data: e.data, at: performance.now() - started };
+        const event = { data: e.data, at, read };
         events.push(event);
         o.onEvent?.(event);
       },
     });
     const decoder = new TextDecoder();
-    for await (const chunk of res.body) parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+    for await (const chunk of res.body) {
+      read++;
+      at = performance.now() - started;
+      parser.feed(decoder.decode(chunk as Buffer, { stream: true }));
+    }
     parser.feed(decoder.decode());
     return { status: res.statusCode, headers: res.headers, events, text: "", ms: performance.now() - started };
   }

@@ -9,6 +9,13 @@ export class UsageError extends Error {
   override name = "UsageError";
 }
 
+/**
+ * Seconds the runner and wait-healthy wait for /health by default: long enough for a server that is starting (the
+ * local stack takes about a second, a node loading a model longer: a deploy passes its own), and never silent:
+ * both print what /health answers on stderr while they wait.
+ */
+export const DEFAULT_WAIT_S = 60;
+
 const num = (flag: string, min: number, max: number, int = false) =>
   z.coerce
     .number({ error: `--${flag} must be a number` })
@@ -28,7 +35,7 @@ const schema = z
     concurrency: num("concurrency", 1, 256, true).default(4),
     "api-key": z.string().min(1, { error: "--api-key must not be empty" }).optional(),
     "latency-ms": num("latency-ms", 1, 600_000).default(2000),
-    wait: num("wait", 0, 3600).default(60),
+    wait: num("wait", 0, 3600).default(DEFAULT_WAIT_S),
     timeout: num("timeout", 1, 3600).default(60),
     "soak-requests": num("soak-requests", 1, 10_000, true).default(40),
     "max-error-rate": num("max-error-rate", 0, 1).default(0.01),
@@ -59,6 +66,12 @@ const FLAGS = {
   "skip-teardown": { type: "boolean" },
 } as const;
 
+/** A flag's message with the value that was given (never the API key's). */
+export function withValue(message: string, flag: PropertyKey | undefined, values: Record<string, unknown>): string {
+  const given = typeof flag === "string" && flag !== "api-key" ? values[flag] : undefined;
+  return typeof given === "string" ? `${message} (got ${JSON.stringify(given)})` : message;
+}
+
 /** Parses argv; the API key may also come from HI_API_KEY, which keeps it out of process lists and CI logs. */
 export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process.env): RunnerOptions {
   let values: Record<string, unknown>;
@@ -69,8 +82,31 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   }
   if (values["api-key"] === undefined && env.HI_API_KEY) values["api-key"] = env.HI_API_KEY;
   const r = schema.safeParse(values);
-  if (!r.success) throw new UsageError(r.error.issues.map((i) => i.message).join("; "));
+  if (!r.success) throw new UsageError(r.error.issues.map((i) => withValue(i.message, i.path[0], values)).join("; "));
   return r.data;
+}
+
+
+export const USAGE = `usage: npm run suite -- [--suite smoke|contract|integration|load|all|cloud] [--base-url URL] [--output json|text] ...
+Runs the test suites against an endpoint, or against the local stack it starts (no --base-url).
+  --suite NAME            smoke, contract, integration, load, all (default), cloud (needs --cloud aws|gcp|hetzner)
+  --base-url URL          an http(s):// endpoint; without it the local stack is started and stopped
+  --output json|text      json prints one document on stdout (docs/test-results.schema.json); default text
+  --api-key K             bearer key (or HI_API_KEY)
+  --wait S                seconds to wait for /health, with progress on stderr (default ${DEFAULT_WAIT_S})
+  --timeout S             per-test deadline (default 60)
+  --duration S            load duration (default 10)        --concurrency N   load users (default 4)
+  --latency-ms MS         smoke p95 threshold (default 2000)  --soak-requests N memory soak requests (default 40)
+  --max-error-rate R      load error rate accepted (default 0.01)
+  --cloud aws|gcp|hetzner, --skip-teardown   for --suite cloud
+Exit codes: 0 passed, 1 a test failed, 2 the endpoint is not reachable or not healthy (or went away), 3 a bad flag or value.`;
+
+/** The --suite value as given, read leniently so a usage error can still name the suite that was asked for. */
+export function requestedSuite(argv: string[]): string | undefined {
+  const i = argv.findIndex((a) => a === "--suite" || a.startsWith("--suite="));
+  if (i < 0) return undefined;
+  const arg = argv[i] ?? "";
+  return arg.startsWith("--suite=") ? arg.slice("--suite=".length) : argv[i + 1];
 }
 
 /** Whether the caller asked for JSON, read leniently so even a usage error can be reported as JSON. */

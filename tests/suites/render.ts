@@ -11,9 +11,10 @@ export function resultLine(r: TestResult): string {
 
 export function renderText(doc: ResultsDocument): string {
   const lines: string[] = [];
-  if (doc.error) {
+  if (doc.error && doc.tests.length === 0) {
     lines.push(`${doc.error.kind} error: ${doc.error.message}`);
   } else {
+    if (doc.error) lines.push(`${doc.error.kind} error: ${doc.error.message}`);
     const s = doc.summary;
     lines.push(`\n${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped of ${s.total} in ${s.duration_seconds.toFixed(1)} s against ${doc.target?.base_url ?? "?"} (${doc.target?.kind ?? "?"})`);
     for (const t of doc.tests.filter((x) => x.status === "failed")) lines.push(`  failed: ${t.name}: ${t.error ?? ""}`);

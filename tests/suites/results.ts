@@ -49,7 +49,7 @@ export const loadResult = z
 
 export const resultsDocument = z
   .object({
-    suite: z.enum(SUITE_CHOICES),
+    suite: z.enum(SUITE_CHOICES).nullable().describe("the suite asked for; null only when a configuration error's --suite named none (the message quotes it)"),
     target: z.object({ base_url: z.string(), kind: z.enum(["local", "remote"]) }).strict().optional(),
     started_at: z.string().describe("ISO 8601"),
     exit_code: z.union([z.literal(0), z.literal(1), z.literal(2), z.literal(3)]),
@@ -57,7 +57,7 @@ export const resultsDocument = z
       .object({ kind: z.enum(["infrastructure", "configuration"]), message: z.string() })
       .strict()
       .optional()
-      .describe("set when the run could not start (exit codes 2 and 3)"),
+      .describe("set when the run could not start (exit codes 2 and 3) or the endpoint went away during it (exit code 2, with the tests run until then)"),
     summary: z
       .object({
         total: z.number().int().nonnegative(),

@@ -2,6 +2,7 @@
  * Runs the chosen suites against a target and builds the results document. Never throws for an expected
  * problem: a bad option, an unreachable endpoint and a failing test all end as a document with an exit code.
  */
+import { describeAnswer, HealthTimeout, waitHealthy } from "../../inference-image/local/health";
 import { runTest, type SuiteContext, type SuiteOptions } from "./framework";
 import { Http } from "./http";
 import type { RunnerOptions } from "./options";
@@ -51,6 +52,17 @@ async function discover(http: Http): Promise<{ model: string; slots?: number }> 
   return { model: typeof id === "string" ? id : "default", ...(typeof slots === "number" && slots > 0 ? { slots } : {}) };
 }
 
+/** After a failed test: is the endpoint still there? Probes /health, backing off, for up to `graceMs`. */
+export async function endpointGone(baseUrl: string, graceMs = 5000): Promise<string | undefined> {
+  try {
+    await waitHealthy(baseUrl, { timeoutMs: graceMs, intervalMs: 500 });
+    return undefined;
+  } catch (e) {
+    if (e instanceof HealthTimeout) return `/health: ${describeAnswer(e.last)} for ${(e.waitedMs / 1000).toFixed(1)} s`;
+    return (e as Error).message;
+  }
+}
+
 export function suiteOptions(o: RunnerOptions): SuiteOptions {
   return {
     latencyMs: o["latency-ms"],
@@ -82,14 +94,32 @@ export async function runSuites(o: RunnerOptions, io: RunIo): Promise<ResultsDoc
       artifacts: {},
     };
     const tests: TestResult[] = [];
-    for (const suite of suitesFor(o.suite)) {
+    let lost: string | undefined;
+    run: for (const suite of suitesFor(o.suite)) {
       for (const test of REGISTRY[suite]) {
         const r = await runTest(suite, test, base);
         tests.push(r);
         io.onResult?.(r);
+        // A failure may be the endpoint going away: then the rest of the run would only count refused connections.
+        if (r.status === "failed" && (lost = await endpointGone(target.baseUrl)) !== undefined) {
+          lost = `the endpoint stopped answering during ${r.name}: ${lost}`;
+          break run;
+        }
       }
     }
     const summary = summarize(tests, started);
+    if (lost !== undefined) {
+      return {
+        suite: o.suite,
+        target: { base_url: target.baseUrl, kind: target.kind },
+        started_at: startedAt.toISOString(),
+        exit_code: EXIT.infrastructure,
+        error: { kind: "infrastructure", message: lost },
+        summary,
+        tests,
+        ...(base.artifacts.load ? { load_test: base.artifacts.load } : {}),
+      };
+    }
     return {
       suite: o.suite,
       target: { base_url: target.baseUrl, kind: target.kind },

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { waitHealthy } from "../../inference-image/local/health";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
 import type { RunnerOptions } from "./options";
+import { waitingLine } from "./wait-healthy";
 
 export class InfrastructureError extends Error {
   override name = "InfrastructureError";
@@ -28,9 +29,8 @@ export async function openTarget(o: RunnerOptions, io: TargetIo): Promise<Target
   const apiKey = o["api-key"];
   if (o["base-url"]) {
     const baseUrl = o["base-url"];
-    io.progress(`waiting up to ${o.wait} s for ${baseUrl}/health`);
     try {
-      await waitHealthy(baseUrl, { timeoutMs: o.wait * 1000, intervalMs: 500, onStatus: (s) => s === 503 && io.progress("503: the model is loading") });
+      await waitHealthy(baseUrl, { timeoutMs: o.wait * 1000, intervalMs: 500, onProgress: (p) => io.progress(waitingLine(baseUrl, p)) });
     } catch (e) {
       throw new InfrastructureError((e as Error).message);
     }

@@ -4,6 +4,6 @@ import { chatSchema } from "./chat-schema";
 import { chatStream } from "./chat-stream";
 import { completionSchema } from "./completion-schema";
 import { completionStream } from "./completion-stream";
-import { errorCases } from "./errors";
+import { errorCases, refusedCases } from "./errors";
 
-export const contract: SuiteTest[] = [completionSchema, chatSchema, completionStream, chatStream, ...errorCases, ...authTests];
+export const contract: SuiteTest[] = [completionSchema, chatSchema, completionStream, chatStream, ...errorCases, ...refusedCases, ...authTests];

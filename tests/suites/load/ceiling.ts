@@ -3,7 +3,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { once } from "node:events";
 import { Http } from "../http";
-import { runLoad } from "./generator";
+import { loadFigures, runLoad } from "./generator";
 
 export const CEILING_USERS = 32;
 
@@ -14,7 +14,7 @@ export async function measureCeiling(durationMs = 2000): Promise<{ rps: number; 
     const http = new Http(`http://127.0.0.1:${line.toString().trim()}`, undefined, CEILING_USERS);
     try {
       const s = await runLoad(http, "stub", { users: CEILING_USERS, durationMs, maxTokens: 3 });
-      return { rps: Math.round(s.ok / s.elapsedS), requests: s.requests, errors: s.errors };
+      return { rps: Math.round(loadFigures(s).requests_per_second), requests: s.requests, errors: s.errors };
     } finally {
       await http.close();
     }

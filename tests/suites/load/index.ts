@@ -25,6 +25,7 @@ const streamingUsers: SuiteTest = {
     ctx.artifacts.load = figures;
     const metrics = { ...figures, usage_missing: stats.usageMissing, stale_connection_retries: ctx.http.staleRetries - retriesBefore, ...(stats.errorSamples.length ? { error_samples: stats.errorSamples.join(" | ") } : {}) };
     for (const h of [stats.latency, stats.ttft, stats.itl]) h.destroy();
+    expect(stats.endpointLost === undefined, `the endpoint stopped answering: ${stats.endpointLost ?? ""}`, metrics);
     expect(figures.requests > 0, "no request completed within the duration", metrics);
     expect(figures.error_rate <= ctx.options.maxErrorRate, `error rate ${figures.error_rate} > ${ctx.options.maxErrorRate} (${stats.errorSamples.join(" | ")})`, metrics);
     expect(stats.usageMissing === 0, `${stats.usageMissing} streams carried no usage, so output tokens cannot be counted`, metrics);

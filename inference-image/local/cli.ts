@@ -1,0 +1,106 @@
+/**
+ * `npm run local`: starts the local stack, prints how to reach it, and stops everything on SIGINT, SIGTERM or
+ * SIGHUP. Exit codes: 0 stopped by a signal, 2 the stack did not come up or llama-server died, 3 a bad flag or value
+ * (a busy --port included).
+ */
+import { parseArgs } from "node:util";
+import { shellQuote } from "../../infra/inference/bootscript";
+import { PortBusy } from "./ports";
+import { type LocalStack, startLocalStack } from "./stack";
+
+export const LOCAL_USAGE = `usage: npm run local -- [--port N] [--api-key K] [--verbose]
+Starts llama-server with a generated test model through the node's boot path (S3 emulator, boot.sh) and prints
+its base URL; SIGINT (Ctrl-C), SIGTERM or SIGHUP stops everything.
+  --port N      serve on port N, or fail when it is taken (default: 8080 when free, else a free port)
+  --api-key K   require this bearer key on every request but /health
+  --verbose     show llama-server's log
+Exit codes: 0 stopped by a signal, 2 the stack did not come up or llama-server died, 3 a bad flag or value.`;
+
+export interface LocalIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Whether stderr is a terminal (the build progress then redraws one line). */
+  tty: boolean;
+  /**
+   * Called once the stack is up: resolves with a signal's name when it should stop. Before that a signal ends the
+   * process as usual, and the reaper removes whatever had been started.
+   */
+  stopSignal: () => Promise<string>;
+}
+
+export interface LocalArgs {
+  port?: number;
+  apiKey?: string;
+  verbose: boolean;
+}
+
+export function parseLocalArgs(argv: string[]): LocalArgs | string {
+  let values: { port?: string; "api-key"?: string; verbose?: boolean };
+  try {
+    ({ values } = parseArgs({ args: argv, options: { port: { type: "string" }, "api-key": { type: "string" }, verbose: { type: "boolean", default: false } }, strict: true }));
+  } catch (e) {
+    return (e as Error).message;
+  }
+  const port = values.port === undefined ? undefined : Number(values.port);
+  if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return `--port must be a port number from 1 to 65535 (got ${values.port})`;
+  if (values["api-key"] !== undefined && values["api-key"] === "") return "--api-key must not be empty";
+  return { verbose: values.verbose ?? false, ...(port !== undefined ? { port } : {}), ...(values["api-key"] ? { apiKey: values["api-key"] } : {}) };
+}
+
+/** The curl line people paste to try the stack: with the key when one is required, quoted for the shell. */
+export function tryCommand(stack: Pick<LocalStack, "baseUrl" | "apiKey">): string {
+  const auth = stack.apiKey !== undefined ? ` -H ${shellQuote(`authorization: Bearer ${stack.apiKey}`)}` : "";
+  return `curl ${stack.baseUrl}/v1/completions -H 'content-type: application/json'${auth} -d '{"prompt":"Hello","max_tokens":16}'`;
+}
+
+export async function localCli(argv: string[], io: LocalIo): Promise<number> {
+  const args = parseLocalArgs(argv);
+  if (typeof args === "string") {
+    io.stderr(`local: ${args}\n${LOCAL_USAGE}\n`);
+    return 3;
+  }
+  let lastPercent = -1;
+  let stack: LocalStack;
+  try {
+    stack = await startLocalStack({
+      ...(args.port !== undefined ? { port: args.port } : {}),
+      ...(args.apiKey ? { apiKey: args.apiKey } : {}),
+      progress: (p) => {
+        if (p.percent === undefined) io.stderr(`local: ${p.step}\n`);
+        else if (p.percent !== lastPercent) {
+          lastPercent = p.percent;
+          if (io.tty) io.stderr(`\rlocal: ${p.step} ${p.percent}%${p.percent === 100 ? "\n" : ""}`);
+          else if (p.percent % 10 === 0) io.stderr(`local: ${p.step} ${p.percent}%\n`);
+        }
+      },
+      log: (line) => {
+        if (args.verbose || line.startsWith("boot:")) io.stderr(`${line}\n`);
+      },
+    });
+  } catch (e) {
+    if (e instanceof PortBusy) {
+      io.stderr(`local: --port ${e.port}: ${e.message}; pick another port or leave --port out for a free one\n`);
+      return 3;
+    }
+    io.stderr(`local: ${(e as Error).message}\n`);
+    return 2;
+  }
+  const t = stack.timings;
+  io.stdout(
+    [
+      `llama-server is healthy at ${stack.baseUrl}`,
+      `  model ${stack.model.file} (sha256 ${stack.model.sha256.slice(0, 12)}…) from ${stack.store.endpoint}/${stack.store.bucket}`,
+      `  ${stack.launch.parallel} slots x ${stack.launch.ctxPerSlot} tokens, ${stack.launch.threads} threads, /metrics on${stack.apiKey ? ", API key required" : ""}`,
+      `  ready in ${(t.totalMs / 1000).toFixed(1)} s (boot path to healthy ${(t.bootToHealthyMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ", cached llama-server"})`,
+      `  try: ${tryCommand(stack)}`,
+      "Ctrl-C stops everything.",
+      "",
+    ].join("\n"),
+  );
+  const died = new Promise<string>((resolve) => stack.server.once("exit", (code, signal) => resolve(`llama-server exited (${signal ?? code})`)));
+  const why = await Promise.race([io.stopSignal().then((s) => ({ signal: s })), died.then((d) => ({ died: d }))]);
+  if ("died" in why) io.stderr(`local: ${why.died}; stopping\n`);
+  else io.stderr(`local: ${why.signal}, stopping\n`);
+  await stack.stop();
+  return "died" in why ? 2 : 0;
+}
