@@ -130,7 +130,8 @@ const awsSchema = z.strictObject({
   vpcCidr: networkCidr.default("10.20.0.0/16"),
   availabilityZones: z.number().int().min(2).max(6).default(2),
   rootVolumeGiB: z.number().int().min(8).max(1024).default(30),
-  targetCpuPercent: z.number().min(10).max(95).default(60),
+  /** Scale the pool back to zero after this many minutes without demand. */
+  scaleInQuietMinutes: z.number().int().min(5).max(120).default(15),
   /** Deletion protection on the network load balancer. */
   deletionProtection: z.boolean().default(false),
   flowLogRetentionDays: z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be a CloudWatch Logs retention period; allowed: ${LOG_RETENTION_DAYS.join(", ")}`).default(365),
@@ -140,13 +141,16 @@ const gcpSchema = z.strictObject({
   enabled: z.boolean(),
   project: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, "must be a GCP project id"),
   region: z.string().regex(/^[a-z]+-[a-z]+\d$/, "must be a GCP region such as europe-west4"),
+  /** The zone of the burst group (default <region>-b): scaling from zero on the routers' demand needs a zonal group. */
+  zone: z.string().regex(/^[a-z]+-[a-z]+\d-[a-z]$/, "must be a GCP zone such as europe-west4-b").optional(),
   machineType: instanceTypeOf("gcp"),
   minReplicas: count(100),
   maxReplicas: count(100),
   publicIp: z.boolean().default(false),
   subnetCidr: networkCidr.default("10.30.0.0/20"),
   bootDiskGiB: z.number().int().min(10).max(1024).default(30),
-  targetCpuPercent: z.number().min(10).max(95).default(60),
+  /** Scale the pool back to zero after this many minutes without demand. */
+  scaleInQuietMinutes: z.number().int().min(5).max(120).default(15),
 });
 
 /** A DNS name the stack's public endpoint answers on. */
@@ -217,6 +221,9 @@ export const stackConfigSchema = z
     }
     if (c.aws.desiredCapacity !== undefined && (c.aws.desiredCapacity < c.aws.minSize || c.aws.desiredCapacity > c.aws.maxSize)) {
       ctx.addIssue({ code: "custom", path: ["aws", "desiredCapacity"], message: `must lie between aws.minSize (${c.aws.minSize}) and aws.maxSize (${c.aws.maxSize})` });
+    }
+    if (c.gcp.zone && !c.gcp.zone.startsWith(`${c.gcp.region}-`)) {
+      ctx.addIssue({ code: "custom", path: ["gcp", "zone"], message: `must be a zone of gcp.region (${c.gcp.region}-<letter>)` });
     }
     if (c.gcp.minReplicas > c.gcp.maxReplicas) {
       ctx.addIssue({ code: "custom", path: ["gcp", "minReplicas"], message: `must not exceed gcp.maxReplicas (${c.gcp.maxReplicas})` });

@@ -7,6 +7,21 @@ import { asArray, type Props, str } from "./lib/values";
 const IDENTITY_POLICY_TYPES = new Set(["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"]);
 const KEY_POLICY_TYPES = new Set(["aws:kms/key:Key", "aws:kms/keyPolicy:KeyPolicy"]);
 
+/**
+ * Actions with no resource type, which IAM only accepts with Resource "*", and the condition key that must narrow
+ * them instead: CloudWatch's PutMetricData is scoped by namespace ("Using condition keys to limit access to
+ * CloudWatch namespaces", docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/iam-cw-condition-keys-namespace.html).
+ */
+const SCOPED_BY_CONDITION: Record<string, string> = { "cloudwatch:putmetricdata": "cloudwatch:namespace" };
+
+/** A Resource "*" statement whose every action has no resource type and is narrowed by its exact condition key. */
+function scopedByCondition(s: Statement): boolean {
+  const actions = asArray<string>(s.Action).map((a) => a.toLowerCase());
+  if (actions.length === 0 || !actions.every((a) => SCOPED_BY_CONDITION[a])) return false;
+  const equals = Object.entries(s.Condition ?? {}).filter(([op]) => op === "StringEquals").flatMap(([, c]) => Object.entries(c ?? {}));
+  return actions.every((a) => equals.some(([k, v]) => k.toLowerCase() === SCOPED_BY_CONDITION[a] && asArray<string>(v).every((x) => typeof x === "string" && !hasWildcard(x))));
+}
+
 function identityFindings(statements: Statement[]): string[] {
   const out: string[] = [];
   for (const s of statements) {
@@ -14,7 +29,8 @@ function identityFindings(statements: Statement[]): string[] {
     for (const a of asArray<string>(s.Action)) if (hasWildcard(a)) out.push(`allows wildcard action ${a}`);
     if (s.NotAction !== undefined) out.push("allows NotAction, which grants everything else");
     if (s.NotResource !== undefined) out.push("allows NotResource, which grants every other resource");
-    for (const r of asArray<string>(s.Resource)) if (broadResource(r)) out.push(`allows actions on resource ${r}`);
+    const scoped = scopedByCondition(s);
+    for (const r of asArray<string>(s.Resource)) if (broadResource(r) && !(scoped && r === "*")) out.push(`allows actions on resource ${r}`);
     if (s.Resource === undefined && s.NotResource === undefined) out.push("allows actions without naming a resource");
   }
   return out;

@@ -3,7 +3,7 @@
 # rclone, jq, iptables and iproute2 (the spot watcher's drain), curl, and the toolchain that builds
 # llama-server. Skips apt when everything is present.
 set -euo pipefail
-packages=(shellcheck cloud-init rclone jq cmake g++ git curl iptables iproute2 haproxy openssl)
+packages=(shellcheck cloud-init rclone jq cmake g++ git curl iptables iproute2 haproxy openssl socat)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
+import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRESHOLD } from "../scaling/demand";
 import { modelReadStatements } from "../storage/s3-checkpoints";
 import { customerKey } from "./keys";
 import { AwsNetwork } from "./network";
@@ -16,7 +17,10 @@ export interface AwsBurstPoolArgs {
   vpcCidr: string;
   availabilityZones: number;
   rootVolumeGiB: number;
-  targetCpuPercent: number;
+  /** Back to zero after this many minutes without demand. */
+  scaleInQuietMinutes: number;
+  /** llama-server's slots per node: how much demand one node takes. */
+  slotsPerNode: number;
   adminCidrs: string[];
   inferencePort: number;
   tags: Record<string, string>;
@@ -73,6 +77,23 @@ export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; regio
   return { Version: "2012-10-17", Statement: statements };
 }
 
+/**
+ * What the routers' key may do: PutMetricData in the demand namespace only (the action has no resource type, so
+ * Resource is "*" and the namespace condition narrows it), from the routers' addresses only.
+ */
+export function demandPublisherPolicy(sourceCidrs: string[]): aws.iam.PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [{
+      Sid: "PublishBurstDemand",
+      Effect: "Allow",
+      Action: ["cloudwatch:PutMetricData"],
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": DEMAND_METRIC.awsNamespace }, IpAddress: { "aws:SourceIp": sourceCidrs } },
+    }],
+  };
+}
+
 /** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
 export class AwsBurstPool extends pulumi.ComponentResource {
   readonly network: AwsNetwork;
@@ -90,6 +111,12 @@ export class AwsBurstPool extends pulumi.ComponentResource {
   readonly host: pulumi.Output<string>;
   readonly apiKeyKey?: aws.kms.Key;
   readonly endpoint: pulumi.Output<string>;
+  /** The routers' credentials for CloudWatch PutMetricData in the demand namespace. */
+  readonly publisher: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  readonly scaleOut: aws.autoscaling.Policy;
+  readonly scaleIn: aws.autoscaling.Policy;
+  readonly demandHigh: aws.cloudwatch.MetricAlarm;
+  readonly demandQuiet: aws.cloudwatch.MetricAlarm;
   readonly groupName: pulumi.Output<string>;
 
   constructor(name: string, args: AwsBurstPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -298,14 +325,69 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       tags: asgTags(tags),
     }, { parent: this, ignoreChanges: ["desiredCapacity"] });
 
-    new aws.autoscaling.Policy(`${name}-cpu`, {
+    // Scaling on the routers' demand, which exists at zero nodes (a group's own CPU does not, so CPU target
+    // tracking never leaves zero). Out: ceil(demand / slots) nodes as soon as one slot is wanted. In: to zero after
+    // a quiet period. A silent publisher reads as no demand: it never scales out, and it lets the pool drain to zero.
+    const metric = { namespace: DEMAND_METRIC.awsNamespace, metricName: DEMAND_METRIC.awsMetricName, dimensions: { [DEMAND_METRIC.awsDimension]: "aws" } };
+    this.scaleOut = new aws.autoscaling.Policy(`${name}-scale-out`, {
       autoscalingGroupName: this.group.name,
-      policyType: "TargetTrackingScaling",
-      targetTrackingConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
-        targetValue: args.targetCpuPercent,
-      },
+      policyType: "StepScaling",
+      adjustmentType: "ExactCapacity",
+      metricAggregationType: "Maximum",
+      estimatedInstanceWarmup: 300,
+      // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
+      stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
+        metricIntervalLowerBound: String(s.metricIntervalLowerBound),
+        ...(s.metricIntervalUpperBound !== undefined ? { metricIntervalUpperBound: String(s.metricIntervalUpperBound) } : {}),
+        scalingAdjustment: s.scalingAdjustment,
+      })),
     }, child);
+    this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
+      autoscalingGroupName: this.group.name,
+      policyType: "StepScaling",
+      adjustmentType: "ExactCapacity",
+      metricAggregationType: "Maximum",
+      stepAdjustments: [{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }],
+    }, child);
+    this.demandHigh = new aws.cloudwatch.MetricAlarm(`${name}-demand`, {
+      alarmDescription: "Routers report burst demand for the AWS pool: set the pool to ceil(demand / slots) nodes",
+      ...metric,
+      statistic: "Maximum",
+      period: ALARM_PERIOD_SECONDS,
+      evaluationPeriods: 1,
+      threshold: SCALE_OUT_THRESHOLD,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      // No data (a dead publisher) is no demand: it never scales out.
+      treatMissingData: "notBreaching",
+      alarmActions: [this.scaleOut.arn],
+      tags,
+    }, child);
+    this.demandQuiet = new aws.cloudwatch.MetricAlarm(`${name}-quiet`, {
+      alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to zero`,
+      ...metric,
+      statistic: "Maximum",
+      period: ALARM_PERIOD_SECONDS,
+      evaluationPeriods: args.scaleInQuietMinutes,
+      datapointsToAlarm: args.scaleInQuietMinutes,
+      threshold: SCALE_OUT_THRESHOLD,
+      comparisonOperator: "LessThanThreshold",
+      // No data counts as quiet: a dead publisher cannot strand paid capacity forever.
+      treatMissingData: "breaching",
+      alarmActions: [this.scaleIn.arn],
+      tags,
+    }, child);
+
+    // The routers publish demand with a key of their own: it may only PutMetricData in the demand namespace, and only
+    // from the routers' addresses (Hetzner has no instance roles, so a key is the only way; it is pinned instead).
+    const publisherUser = new aws.iam.User(`${name}-demand-publisher`, { path: "/hybrid-inference/", tags }, child);
+    const publisherGroup = new aws.iam.Group(`${name}-demand-publishers`, { path: "/hybrid-inference/" }, child);
+    new aws.iam.GroupPolicy(`${name}-demand-publishers`, {
+      group: publisherGroup.name,
+      policy: pulumi.all(args.clients).apply((ips) => JSON.stringify(demandPublisherPolicy(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))))),
+    }, child);
+    new aws.iam.UserGroupMembership(`${name}-demand-publisher`, { user: publisherUser.name, groups: [publisherGroup.name] }, child);
+    const publisherKey = new aws.iam.AccessKey(`${name}-demand-publisher`, { user: publisherUser.name }, child);
+    this.publisher = { accessKeyId: pulumi.secret(publisherKey.id), secretAccessKey: pulumi.secret(publisherKey.secret) };
 
     this.host = this.loadBalancer.dnsName;
     this.endpoint = pulumi.interpolate`https://${this.loadBalancer.dnsName}`;

@@ -2,6 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
+import { DEMAND_METRIC } from "../scaling/demand";
 import type { PrivateCa } from "../tls/private-ca";
 
 export interface GcpBurstPoolArgs {
@@ -13,7 +14,12 @@ export interface GcpBurstPoolArgs {
   publicIp: boolean;
   subnetCidr: string;
   bootDiskGiB: number;
-  targetCpuPercent: number;
+  /** The zone of the group: autoscaling on a per-group metric needs a zonal group. */
+  zone: string;
+  /** Back to zero after this many minutes without demand. */
+  scaleInQuietMinutes: number;
+  /** llama-server's slots per node: how much demand one node takes. */
+  slotsPerNode: number;
   adminCidrs: string[];
   inferencePort: number;
   labels: Record<string, string>;
@@ -26,6 +32,8 @@ export interface GcpBurstPoolArgs {
   shutdownScript: string;
   /** Service account id, 6-30 characters. */
   accountId: string;
+  /** Service account id of the routers' demand publisher. */
+  publisherAccountId: string;
   /** Signs the load balancer's certificate; the routers trust it. */
   ca: PrivateCa;
   /** The only sources Cloud Armor admits: the routers' IPv4 addresses, and any extra CIDRs. */
@@ -85,9 +93,11 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly serviceAccount: gcp.serviceaccount.Account;
   readonly template: gcp.compute.InstanceTemplate;
   readonly healthCheck: gcp.compute.HealthCheck;
-  readonly group: gcp.compute.RegionInstanceGroupManager;
-  readonly autoscaler: gcp.compute.RegionAutoscaler;
+  readonly group: gcp.compute.InstanceGroupManager;
+  readonly autoscaler: gcp.compute.Autoscaler;
   readonly firewalls: gcp.compute.Firewall[];
+  /** The routers' service-account key (JSON) for Cloud Monitoring writes. */
+  readonly publisherKeyJson: pulumi.Output<string>;
   readonly securityPolicy: gcp.compute.SecurityPolicy;
   readonly certificate: gcp.compute.SSLCertificate;
   readonly sslPolicy: gcp.compute.SSLPolicy;
@@ -221,28 +231,50 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       httpHealthCheck: { port: args.inferencePort, requestPath: "/health" },
     }, child);
 
-    this.group = new gcp.compute.RegionInstanceGroupManager(`${name}-mig`, {
+    // A zonal group: Google's autoscaler takes a per-group metric (one that exists at zero VMs) only for zonal
+    // groups ("regional MIGs don't support autoscaling using per-group metrics", cloud.google.com/compute/docs/
+    // instance-groups/distributing-instances-with-regional-instance-groups, Limitations), and a per-instance metric
+    // cannot take a group below one VM.
+    this.group = new gcp.compute.InstanceGroupManager(`${name}-mig`, {
       project,
-      region: args.region,
+      zone: args.zone,
       baseInstanceName: gcpName(`${name}`, 50),
       versions: [{ instanceTemplate: this.template.selfLinkUnique, name: "primary" }],
       namedPorts: [{ name: "http", port: args.inferencePort }],
       autoHealingPolicies: { healthCheck: this.healthCheck.id, initialDelaySec: 600 },
-      updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 3, maxUnavailableFixed: 0, instanceRedistributionType: "PROACTIVE" },
+      updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 1, maxUnavailableFixed: 0 },
       waitForInstances: false,
     }, child);
 
-    this.autoscaler = new gcp.compute.RegionAutoscaler(`${name}-autoscaler`, {
+    // Scaling on the routers' demand for this pool: ceil(demand / slots per node) VMs (singleInstanceAssignment), no
+    // CPU signal. Scale-in waits out the quiet period, and the autoscaler's own stabilization keeps it from flapping.
+    this.autoscaler = new gcp.compute.Autoscaler(`${name}-autoscaler`, {
       project,
-      region: args.region,
+      zone: args.zone,
       target: this.group.id,
       autoscalingPolicy: {
         minReplicas: args.minReplicas,
         maxReplicas: args.maxReplicas,
         cooldownPeriod: 300,
-        cpuUtilization: { target: args.targetCpuPercent / 100 },
+        metrics: [{
+          name: DEMAND_METRIC.gcpMetricType,
+          filter: `resource.type = "global" AND metric.labels.${DEMAND_METRIC.gcpPoolLabel} = "gcp"`,
+          singleInstanceAssignment: args.slotsPerNode,
+        }],
+        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { fixed: args.maxReplicas } },
       },
     }, child);
+
+    // The routers publish demand as a service account that may only write metrics (roles/monitoring.metricWriter);
+    // Hetzner has no workload identity, so its key is delivered to the routers as a secret.
+    const publisher = new gcp.serviceaccount.Account(`${name}-publisher`, {
+      project,
+      accountId: args.publisherAccountId,
+      displayName: "hybrid-inference router demand publisher",
+    }, child);
+    new gcp.projects.IAMMember(`${name}-publisher-metric-writer`, { project, role: "roles/monitoring.metricWriter", member: pulumi.interpolate`serviceAccount:${publisher.email}` }, child);
+    const publisherKey = new gcp.serviceaccount.Key(`${name}-publisher`, { serviceAccountId: publisher.name }, child);
+    this.publisherKeyJson = pulumi.secret(publisherKey.privateKey.apply((b64) => Buffer.from(b64, "base64").toString("utf8")));
 
     // Cloud Armor on the backend service: only the routers get through, everyone else gets 403.
     this.securityPolicy = new gcp.compute.SecurityPolicy(`${name}-armor`, {

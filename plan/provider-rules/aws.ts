@@ -154,9 +154,9 @@ const POLICY_FIELDS: Record<string, { needs: string[]; only: string[] }> = {
 export const scalingPolicyShape: ProviderRule = {
   id: "aws-scaling-policy-shape",
   types: ["aws:autoscaling/policy:Policy"],
-  description: "A scaling policy carries the fields of its type and no other: StepScaling needs stepAdjustments and adjustmentType, SimpleScaling scalingAdjustment and adjustmentType, TargetTrackingScaling a targetTrackingConfiguration. Step intervals do not overlap, leave no gap, and only the last is open above.",
+  description: "A scaling policy carries the fields of its type and no other: StepScaling needs stepAdjustments and adjustmentType, SimpleScaling scalingAdjustment and adjustmentType, TargetTrackingScaling a targetTrackingConfiguration. Step intervals do not overlap or leave a gap; at most one is open below and one above, and bounds on either side of the threshold need the open step on that side.",
   phase: "up",
-  source: `${TF} internal/service/autoscaling/policy.go: "step_adjustment is required for policy type StepScaling", "... is only supported for policy type ..."; AWS PutScalingPolicy: AdjustmentType "Required if the policy type is StepScaling or SimpleScaling"`,
+  source: `${TF} internal/service/autoscaling/policy.go: "step_adjustment is required for policy type StepScaling", "... is only supported for policy type ..."; AWS PutScalingPolicy: AdjustmentType "Required if the policy type is StepScaling or SimpleScaling"; AWS Auto Scaling API StepAdjustment: "The ranges of your step adjustments can't overlap or have a gap", "Only one step adjustment can have a null lower bound", "If one step adjustment has a positive upper bound, then there must be a step adjustment with a null upper bound"`,
   check: (r) => {
     const p = r.inputs;
     const type = str(p.policyType) ?? "SimpleScaling";
@@ -173,9 +173,16 @@ export const scalingPolicyShape: ProviderRule = {
       sorted.forEach((s, i) => {
         const next = sorted[i + 1];
         if (next && s.hi !== next.lo) out.push({ field: "stepAdjustments", value: steps, message: `step intervals must meet without gap or overlap (one ends at ${s.hi ?? "+inf"}, the next starts at ${next.lo ?? "-inf"})` });
-        if (!next && s.hi !== undefined) out.push({ field: "stepAdjustments", value: steps, message: "the last step must have no upper bound" });
         if (s.lo !== undefined && s.hi !== undefined && s.lo >= s.hi) out.push({ field: "stepAdjustments", value: steps, message: `step [${s.lo}, ${s.hi}) is empty` });
       });
+      // AWS StepAdjustment: one null lower bound at most, one null upper bound at most; a negative lower bound needs
+      // a step with a null lower bound, a positive upper bound a step with a null upper bound.
+      const nullLo = steps.filter((s) => s.lo === undefined).length;
+      const nullHi = steps.filter((s) => s.hi === undefined).length;
+      if (nullLo > 1) out.push({ field: "stepAdjustments", value: steps, message: "only one step may have no lower bound" });
+      if (nullHi > 1) out.push({ field: "stepAdjustments", value: steps, message: "only one step may have no upper bound" });
+      if (steps.some((s) => s.hi !== undefined && s.hi > 0) && nullHi === 0) out.push({ field: "stepAdjustments", value: steps, message: "a step with a positive upper bound needs a step with no upper bound" });
+      if (steps.some((s) => s.lo !== undefined && s.lo < 0) && nullLo === 0) out.push({ field: "stepAdjustments", value: steps, message: "a step with a negative lower bound needs a step with no lower bound" });
     }
     return out;
   },

@@ -61,6 +61,9 @@ describe("AWS provider rules", () => {
     expect(problems(rules.scalingPolicyShape, step([{ metricIntervalLowerBound: 0, metricIntervalUpperBound: 2, scalingAdjustment: 1 }, { metricIntervalLowerBound: 3, scalingAdjustment: 2 }]))).toEqual([
       "step intervals must meet without gap or overlap (one ends at 2, the next starts at 3)",
     ]);
+    // A scale-in step below a LessThan alarm's threshold: open below, bounded at 0 above, and that is complete.
+    expect(problems(rules.scalingPolicyShape, step([{ metricIntervalUpperBound: 0, scalingAdjustment: 0 } as unknown as Record<string, number>]))).toEqual([]);
+    expect(problems(rules.scalingPolicyShape, step([{ metricIntervalLowerBound: 0, metricIntervalUpperBound: 2, scalingAdjustment: 1 }]))).toEqual(["a step with a positive upper bound needs a step with no upper bound"]);
     expect(problems(rules.scalingPolicyShape, res("aws:autoscaling/policy:Policy", "p", { policyType: "StepScaling", targetTrackingConfiguration: {} }))).toEqual([
       "stepAdjustments is required for policy type StepScaling",
       "adjustmentType is required for policy type StepScaling",

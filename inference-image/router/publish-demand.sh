@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# Publishes the routers' burst demand, the one signal the burst pools scale on (it exists at zero nodes).
+# Reads HAProxy's stats, computes each pool's demand in slots (its sessions plus its share of the base queue, the
+# cheapest pool first, each up to its free slots), and sends the AWS pool's demand to CloudWatch (PutMetricData,
+# SigV4 by curl) and the GCP pool's to Cloud Monitoring (timeSeries.create, with a service-account JWT exchanged for
+# a token). Run every 20 s by hybrid-inference-demand.timer on each router; every router reports its own view, and
+# the clouds add them up (a Router dimension on AWS, a router label on GCP).
+#
+# Settings (rendered by infra/hetzner/router-cloud-init.ts into /etc/hybrid-inference/publisher.env):
+#   HI_ROUTER_ID      this router's name
+#   HI_POOLS          JSON: [{"name":"gcp","maxSlots":4,"hourlyUsdPerSlot":0.015}, ...]
+#   HI_STATS_SOCKET   HAProxy's admin socket; HI_STATS_CSV reads a saved `show stat` instead (tests)
+#   AWS (optional):   HI_CW_REGION HI_CW_NAMESPACE HI_CW_METRIC HI_CW_DIMENSION [HI_CW_ENDPOINT]
+#                     HI_AWS_CREDENTIALS: a root-only file with AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= lines
+#   GCP (optional):   HI_GCP_PROJECT HI_GCP_METRIC_TYPE HI_GCP_POOL_LABEL HI_GCP_KEY_FILE (service-account JSON)
+#                     [HI_GCP_TOKEN_URL HI_GCP_MONITORING_URL]
+#   HI_STATE_DIR      where the GCP token is cached (default /run/hybrid-inference/publisher)
+# Usage: publish-demand.sh [--print-demand]   (--print-demand prints the demand JSON and sends nothing)
+# Exit codes: 0 published, 30 bad settings, 31 stats unreadable, 32 CloudWatch refused, 33 Cloud Monitoring refused.
+set -euo pipefail
+
+readonly E_CONFIG=30 E_STATS=31 E_AWS=32 E_GCP=33
+
+log() { printf 'publish-demand: %s\n' "$*" >&2; }
+die() {
+  local code=$1
+  shift
+  log "error: $*"
+  exit "$code"
+}
+
+[ -n "${HI_ROUTER_ID:-}" ] || die "$E_CONFIG" "HI_ROUTER_ID is not set"
+[ -n "${HI_POOLS:-}" ] || die "$E_CONFIG" "HI_POOLS is not set"
+jq -e 'type == "array" and all(.[]; (.name | type == "string") and (.maxSlots | type == "number") and (.hourlyUsdPerSlot | type == "number"))' <<<"$HI_POOLS" >/dev/null ||
+  die "$E_CONFIG" "HI_POOLS must be a JSON array of {name, maxSlots, hourlyUsdPerSlot}"
+
+stats_csv() {
+  if [ -n "${HI_STATS_CSV:-}" ]; then
+    cat "$HI_STATS_CSV"
+  else
+    printf 'show stat\n' | socat -t 5 stdio "unix-connect:${HI_STATS_SOCKET:-/run/haproxy/admin.sock}"
+  fi
+}
+
+# The base queue is every request waiting in backend base (its own queue and its servers'); a pool's sessions are
+# its backend's current sessions. The queue goes to the pools in spill-over order, each up to its free slots.
+# This is apportionDemand in infra/scaling/demand.ts; a test holds the two to the same answers.
+demand_json() {
+  jq -R -s --argjson pools "$HI_POOLS" '
+    (split("\n") | map(select(length > 0))) as $lines
+    | ($lines[0] | ltrimstr("# ") | split(",")) as $h
+    | ($h | index("pxname")) as $px | ($h | index("svname")) as $sv | ($h | index("qcur")) as $qc | ($h | index("scur")) as $sc
+    | [$lines[1:][] | split(",") | {px: .[$px], sv: .[$sv], qcur: ((.[$qc] // "0") | tonumber? // 0), scur: ((.[$sc] // "0") | tonumber? // 0)}] as $rows
+    | ([$rows[] | select(.px == "base" and .sv != "FRONTEND") | .qcur] | add // 0) as $queue
+    | reduce ($pools | sort_by(.hourlyUsdPerSlot, .name))[] as $p ({rest: $queue, out: {}};
+        ([$rows[] | select(.px == ("burst_" + $p.name) and .sv == "BACKEND") | .scur] | add // 0 | floor) as $sessions
+        | ([0, ($p.maxSlots - $sessions)] | max) as $free
+        | ([.rest, $free] | min) as $take
+        | .rest -= $take
+        | .out[$p.name] = ($sessions + $take))
+    | .out'
+}
+
+urlenc() { jq -rn --arg v "$1" '$v | @uri'; }
+b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
+
+put_cloudwatch() {
+  local value=$1 region=${HI_CW_REGION:?} ts body
+  [ -r "${HI_AWS_CREDENTIALS:-}" ] || die "$E_CONFIG" "HI_AWS_CREDENTIALS is not a readable file"
+  ts=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+  body="Action=PutMetricData&Version=2010-08-01&Namespace=$(urlenc "${HI_CW_NAMESPACE:?}")"
+  body+="&MetricData.member.1.MetricName=$(urlenc "${HI_CW_METRIC:?}")&MetricData.member.1.Value=${value}&MetricData.member.1.Unit=Count&MetricData.member.1.Timestamp=${ts}"
+  body+="&MetricData.member.1.Dimensions.member.1.Name=$(urlenc "${HI_CW_DIMENSION:?}")&MetricData.member.1.Dimensions.member.1.Value=aws"
+  body+="&MetricData.member.1.Dimensions.member.2.Name=Router&MetricData.member.1.Dimensions.member.2.Value=$(urlenc "$HI_ROUTER_ID")"
+  # The key goes to curl on stdin, never on its command line.
+  # shellcheck disable=SC1090
+  (set -a && . "$HI_AWS_CREDENTIALS" && printf 'user = "%s:%s"\n' "${AWS_ACCESS_KEY_ID:?}" "${AWS_SECRET_ACCESS_KEY:?}") |
+    curl -fsS -K - --max-time 10 --aws-sigv4 "aws:amz:${region}:monitoring" \
+      -H 'Content-Type: application/x-www-form-urlencoded; charset=utf-8' --data "$body" \
+      "${HI_CW_ENDPOINT:-https://monitoring.${region}.amazonaws.com/}" >/dev/null
+}
+
+gcp_token() {
+  local state=${HI_STATE_DIR:-/run/hybrid-inference/publisher} now token_url header claims signature reply
+  token_url=${HI_GCP_TOKEN_URL:-https://oauth2.googleapis.com/token}
+  now=$(date +%s)
+  install -d -m 0700 "$state"
+  if [ -s "$state/gcp-token" ] && [ "$(jq -r .expires "$state/gcp-token")" -gt $((now + 60)) ]; then
+    jq -r .token "$state/gcp-token"
+    return 0
+  fi
+  [ -r "${HI_GCP_KEY_FILE:-}" ] || die "$E_CONFIG" "HI_GCP_KEY_FILE is not a readable file"
+  header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
+  claims=$(jq -cjn --arg iss "$(jq -er .client_email "$HI_GCP_KEY_FILE")" --arg aud "$token_url" --argjson iat "$now" \
+    '{iss: $iss, scope: "https://www.googleapis.com/auth/monitoring.write", aud: $aud, iat: $iat, exp: ($iat + 3600)}' | b64url)
+  signature=$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign <(jq -er .private_key "$HI_GCP_KEY_FILE") | b64url)
+  reply=$(curl -fsS --max-time 10 --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
+    --data-urlencode "assertion=${header}.${claims}.${signature}" "$token_url")
+  (umask 077 && jq -c --argjson now "$now" '{token: .access_token, expires: ($now + (.expires_in // 3600))}' <<<"$reply" >"$state/gcp-token")
+  jq -er .access_token <<<"$reply"
+}
+
+put_monitoring() {
+  local value=$1 project=${HI_GCP_PROJECT:?} token body
+  token=$(gcp_token) || return 1
+  body=$(jq -cn --arg type "${HI_GCP_METRIC_TYPE:?}" --arg poolLabel "${HI_GCP_POOL_LABEL:?}" --arg router "$HI_ROUTER_ID" \
+    --arg project "$project" --arg ts "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg v "$value" \
+    '{timeSeries: [{metric: {type: $type, labels: {($poolLabel): "gcp", router: $router}}, resource: {type: "global", labels: {project_id: $project}},
+      points: [{interval: {endTime: $ts}, value: {int64Value: $v}}]}]}')
+  printf 'header = "Authorization: Bearer %s"\n' "$token" |
+    curl -fsS -K - --max-time 10 -H 'Content-Type: application/json' --data "$body" \
+      "${HI_GCP_MONITORING_URL:-https://monitoring.googleapis.com}/v3/projects/${project}/timeSeries" >/dev/null
+}
+
+main() {
+  local csv demand rc=0
+  csv=$(stats_csv) || die "$E_STATS" "cannot read HAProxy's stats"
+  demand=$(demand_json <<<"$csv") || die "$E_STATS" "cannot parse HAProxy's stats"
+  if [ "${1:-}" = "--print-demand" ]; then
+    printf '%s\n' "$demand"
+    return 0
+  fi
+  if [ -n "${HI_CW_REGION:-}" ] && jq -e 'has("aws")' <<<"$demand" >/dev/null; then
+    put_cloudwatch "$(jq -r .aws <<<"$demand")" || { log "CloudWatch refused the demand"; rc=$E_AWS; }
+  fi
+  if [ -n "${HI_GCP_PROJECT:-}" ] && jq -e 'has("gcp")' <<<"$demand" >/dev/null; then
+    put_monitoring "$(jq -r .gcp <<<"$demand")" || { log "Cloud Monitoring refused the demand"; rc=$E_GCP; }
+  fi
+  log "demand $(jq -c . <<<"$demand")"
+  return "$rc"
+}
+
+main "$@"

@@ -1,0 +1,92 @@
+/**
+ * Burst demand: the one signal the burst pools scale on. It exists at zero nodes because the routers publish it,
+ * not the pools' instances (a group's own CPU does not exist at zero, so CPU-based scaling never leaves zero).
+ *
+ * Demand, in slots, per pool = the sessions the routers have on that pool + the share of the base queue the pool
+ * would take: the queue goes to the pools in the routers' spill-over order (cheapest first), each taking up to the
+ * slots it has free at its maximum size. Every cloud's scaling maps demand to nodes with nodesForDemand.
+ */
+
+/** Where the routers publish demand; named once, read by the publisher, the alarms and the autoscaler. */
+export const DEMAND_METRIC = {
+  /** CloudWatch: namespace, metric name, and the dimension that names the pool. */
+  awsNamespace: "HybridInference/Router",
+  awsMetricName: "BurstDemandSlots",
+  awsDimension: "Pool",
+  /** Cloud Monitoring: a custom metric on the `global` monitored resource, with a label for the pool. */
+  gcpMetricType: "custom.googleapis.com/hybrid_inference/burst_demand_slots",
+  gcpPoolLabel: "pool",
+} as const;
+
+/** How often the routers publish, and the alarm period that reads it (CloudWatch's standard resolution is 60 s). */
+export const PUBLISH_INTERVAL_SECONDS = 20;
+export const ALARM_PERIOD_SECONDS = 60;
+
+export interface PoolDemandInput {
+  name: string;
+  /** Sessions the routers have on the pool now. */
+  sessions: number;
+  /** Slots at the pool's maximum size (max nodes x slots per node). */
+  maxSlots: number;
+  /** Spot price per slot: cheaper pools take the queue first, as the routers spill to them first. */
+  hourlyUsdPerSlot: number;
+}
+
+/** Splits the base queue across the pools, cheapest first, each up to its free slots; returns demand per pool. */
+export function apportionDemand(baseQueue: number, pools: readonly PoolDemandInput[]): Record<string, number> {
+  let rest = Math.max(0, Math.floor(baseQueue));
+  const out: Record<string, number> = {};
+  const order = [...pools].sort((a, b) => a.hourlyUsdPerSlot - b.hourlyUsdPerSlot || a.name.localeCompare(b.name));
+  for (const p of order) {
+    const sessions = Math.max(0, Math.floor(p.sessions));
+    const free = Math.max(0, p.maxSlots - sessions);
+    const take = Math.min(rest, free);
+    rest -= take;
+    out[p.name] = sessions + take;
+  }
+  return out;
+}
+
+/** Nodes a pool needs for a demand in slots: ceil(demand / slots per node), never above the pool's maximum. */
+export function nodesForDemand(demandSlots: number, slotsPerNode: number, maxNodes: number): number {
+  if (!(slotsPerNode >= 1)) throw new Error(`slots per node must be at least 1 (got ${slotsPerNode})`);
+  if (!(demandSlots > 0)) return 0;
+  return Math.min(Math.max(0, maxNodes), Math.ceil(demandSlots / slotsPerNode));
+}
+
+/**
+ * An AWS step scaling policy for ExactCapacity, attached to an alarm "demand >= 1 slot" (threshold 0.5,
+ * GreaterThanOrEqualToThreshold): steps are offsets from the threshold, lower bound inclusive, upper exclusive
+ * (AWS Auto Scaling, "Step adjustments"). Demand d (a whole number of slots) falls in step k when
+ * (k-1) x slots + 1 <= d <= k x slots, which sets the group to k = ceil(d / slots) nodes; the last step is open above.
+ */
+export const SCALE_OUT_THRESHOLD = 0.5;
+
+export interface StepAdjustment {
+  metricIntervalLowerBound: number;
+  metricIntervalUpperBound?: number;
+  scalingAdjustment: number;
+}
+
+export function awsStepAdjustments(slotsPerNode: number, maxNodes: number): StepAdjustment[] {
+  if (maxNodes < 1) return [];
+  return Array.from({ length: maxNodes }, (_, i) => {
+    const k = i + 1;
+    return {
+      metricIntervalLowerBound: (k - 1) * slotsPerNode,
+      ...(k < maxNodes ? { metricIntervalUpperBound: k * slotsPerNode } : {}),
+      scalingAdjustment: k,
+    };
+  });
+}
+
+/** The nodes an ExactCapacity step policy sets for a demand (what AWS does with awsStepAdjustments' steps). */
+export function nodesFromSteps(steps: readonly StepAdjustment[], demandSlots: number): number | undefined {
+  if (demandSlots < SCALE_OUT_THRESHOLD) return undefined; // the alarm is not in ALARM: the policy does not run
+  const offset = demandSlots - SCALE_OUT_THRESHOLD;
+  const step = steps.find((s) => offset >= s.metricIntervalLowerBound && (s.metricIntervalUpperBound === undefined || offset < s.metricIntervalUpperBound));
+  return step?.scalingAdjustment;
+}
+
+/** Scale in to zero after this long with no demand at all. */
+export const DEFAULT_QUIET_MINUTES = 15;
