@@ -14,6 +14,7 @@ import { HetznerBaseLayer, routerIp } from "./hetzner/base-layer";
 import type { BurstEndpoint } from "./hetzner/haproxy";
 import { HetznerPrimaryIps } from "./hetzner/primary-ips";
 import { HetznerRouter, type RouterCertificate } from "./hetzner/router";
+import type { PublisherSettings } from "./hetzner/router-cloud-init";
 import { PrivateCa } from "./tls/private-ca";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
@@ -69,6 +70,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   // The routers need the burst pools' endpoints, and the pools admit only the routers' addresses: the routers are
   // created first with this list to come, and it is resolved once the pools exist.
   const [burstEndpoints, resolveBurstEndpoints] = pulumi.deferredOutput<BurstEndpoint[]>();
+  const [publisherSettings, resolvePublisherSettings] = pulumi.deferredOutput<PublisherSettings | undefined>();
   const ca = cfg.aws.enabled || cfg.gcp.enabled ? new PrivateCa(name("burst-ca"), { commonName: `hybrid-inference ${ctx.stack} burst pools` }) : undefined;
   if (ca) fleet.burstCa = ca;
 
@@ -204,6 +206,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         base,
         burst: burstEndpoints,
         burstCaPem: ca?.certPem ?? "",
+        publisher: publisherSettings,
         ...(apiKey ? { apiKey } : {}),
       });
     }
@@ -224,6 +227,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       modelBucketArn: s3.bucketArn,
       loadBalancerName: awsLbLogicalName(ctx, "burst"),
       slotsPerNode: spec.parallel,
+      ...(fleet.router ? { publisherSources: fleet.router.egressIps, demandRouters: fleet.router.routerIds } : {}),
       ca: ca as PrivateCa,
       clients,
       ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),
@@ -257,7 +261,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       inferencePort: cfg.inference.port,
       labels: gcpLabels(labelCtx, "gcp-burst"),
       accountId: gcpAccountId(ctx, "burst"),
-      publisherAccountId: gcpAccountId(ctx, "publisher"),
+      ...(fleet.router ? { publisherAccountId: gcpAccountId(ctx, "publisher") } : {}),
       zone: cfg.gcp.zone ?? `${cfg.gcp.region}-b`,
       slotsPerNode: spec.parallel,
       ca: ca as PrivateCa,
@@ -289,7 +293,22 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
     burst.push(fleet.gcp.host.apply((host) => ({ name: "gcp", host, port: 443, tlsName: host, caFile: "", slots: cfg.gcp.maxReplicas * slots, hourlyUsd: hourlyUsd(getInstanceType("gcp", cfg.gcp.machineType), "spot") / slots })));
   }
   // A pool that may not grow (max 0) has no capacity to spill to.
-  resolveBurstEndpoints(pulumi.all(burst).apply((b) => b.filter((x) => x.slots > 0)));
+  const spillable = pulumi.all(burst).apply((b) => b.filter((x) => x.slots > 0));
+  resolveBurstEndpoints(spillable);
+  // The routers publish each pool's demand to its own cloud, with the credentials the pools made for them.
+  resolvePublisherSettings(
+    pulumi
+      .all([spillable, fleet.aws?.publisher?.accessKeyId ?? "", fleet.aws?.publisher?.secretAccessKey ?? "", fleet.gcp?.publisherKeyJson ?? ""])
+      .apply(([pools, accessKeyId, secretAccessKey, keyJson]): PublisherSettings | undefined =>
+        pools.length === 0 || !fleet.router
+          ? undefined
+          : {
+              pools: pools.map((p) => ({ name: p.name, maxSlots: p.slots, hourlyUsdPerSlot: p.hourlyUsd })),
+              ...(accessKeyId && pools.some((p) => p.name === "aws") ? { aws: { region: cfg.aws.region, accessKeyId, secretAccessKey } } : {}),
+              ...(keyJson && pools.some((p) => p.name === "gcp") ? { gcp: { project: cfg.gcp.project, keyJson } } : {}),
+            },
+      ),
+  );
   return fleet;
 }
 

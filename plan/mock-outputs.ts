@@ -94,6 +94,10 @@ function gcpOutputs(type: string, name: string, inputs: State, provider: State |
       const email = `${text(inputs.accountId) ?? name}@${project}.iam.gserviceaccount.com`;
       return { id: `projects/${project}/serviceAccounts/${email}`, state: { email, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: String(100000000000 + num(name, 899999999)), member: `serviceAccount:${email}` } };
     }
+    case "gcp:serviceaccount/key:Key": {
+      const keyJson = JSON.stringify({ type: "service_account", project_id: project, private_key_id: hex(name, 40), private_key: pem("PRIVATE KEY", name), client_email: `${hex(name, 6)}@${project}.iam.gserviceaccount.com`, token_uri: "https://oauth2.googleapis.com/token" });
+      return { id: `projects/${project}/serviceAccounts/x/keys/${hex(name, 40)}`, state: { name: `projects/${project}/serviceAccounts/x/keys/${hex(name, 40)}`, privateKey: Buffer.from(keyJson).toString("base64"), publicKey: Buffer.from(pem("PUBLIC KEY", name)).toString("base64") } };
+    }
     case "gcp:storage/hmacKey:HmacKey":
       return { id: `GOOG1E${hex(name, 20).toUpperCase()}`, state: { accessId: `GOOG1E${hex(name, 20).toUpperCase()}`, secret: hex(`${name}/secret`, 40), state: "ACTIVE" } };
     case "gcp:secretmanager/secret:Secret": {

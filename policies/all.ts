@@ -10,9 +10,10 @@ import { resiliencePolicies } from "./resilience";
 import { spotPolicies } from "./spot";
 import { sshPolicies } from "./ssh";
 import { storagePolicies } from "./storage";
+import { scalingPolicies } from "./scaling";
 import { tlsPolicies } from "./tls";
 
 export const allPolicies: HybridPolicy[] = [...sshPolicies, ...labelPolicies, ...spotPolicies, ...costPolicies, ...storagePolicies, ...computePolicies, ...iamPolicies,
-  ...networkPolicies, ...encryptionPolicies, ...resiliencePolicies, ...tlsPolicies];
+  ...networkPolicies, ...encryptionPolicies, ...resiliencePolicies, ...tlsPolicies, ...scalingPolicies];
 
 export const PACK_NAME = "hybrid-inference";

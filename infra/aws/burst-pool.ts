@@ -40,6 +40,10 @@ export interface AwsBurstPoolArgs {
   ca: PrivateCa;
   /** The only sources the load balancer's TLS port admits: the routers' IPv4 addresses, and any extra CIDRs. */
   clients: pulumi.Input<string>[];
+  /** Make the routers' demand-publisher identity, pinned to these addresses (the routers'); none without routers. */
+  publisherSources?: pulumi.Input<string>[];
+  /** The routers' names, as they publish demand (the Router dimension): the alarms add their series up. */
+  demandRouters?: string[];
   /** Deletion protection on the network load balancer. */
   deletionProtection: boolean;
   flowLogRetentionDays: number;
@@ -94,6 +98,28 @@ export function demandPublisherPolicy(sourceCidrs: string[]): aws.iam.PolicyDocu
   };
 }
 
+/**
+ * The pool's demand as the alarms read it: each router publishes its own series (Pool=aws, Router=<name>), and the
+ * alarm adds them up per minute; a router that is silent counts as 0 while another still reports.
+ */
+export function demandQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  const ids = routers.map((_, i) => `r${i}`);
+  return [
+    ...routers.map((router, i) => ({
+      id: ids[i] as string,
+      returnData: false,
+      metric: {
+        namespace: DEMAND_METRIC.awsNamespace,
+        metricName: DEMAND_METRIC.awsMetricName,
+        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
+        period: ALARM_PERIOD_SECONDS,
+        stat: "Maximum",
+      },
+    })),
+    { id: "demand", expression: `SUM([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`, label: "burst demand (slots)", returnData: true },
+  ];
+}
+
 /** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
 export class AwsBurstPool extends pulumi.ComponentResource {
   readonly network: AwsNetwork;
@@ -112,11 +138,11 @@ export class AwsBurstPool extends pulumi.ComponentResource {
   readonly apiKeyKey?: aws.kms.Key;
   readonly endpoint: pulumi.Output<string>;
   /** The routers' credentials for CloudWatch PutMetricData in the demand namespace. */
-  readonly publisher: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
-  readonly scaleOut: aws.autoscaling.Policy;
-  readonly scaleIn: aws.autoscaling.Policy;
-  readonly demandHigh: aws.cloudwatch.MetricAlarm;
-  readonly demandQuiet: aws.cloudwatch.MetricAlarm;
+  readonly publisher?: { accessKeyId: pulumi.Output<string>; secretAccessKey: pulumi.Output<string> };
+  readonly scaleOut?: aws.autoscaling.Policy;
+  readonly scaleIn?: aws.autoscaling.Policy;
+  readonly demandHigh?: aws.cloudwatch.MetricAlarm;
+  readonly demandQuiet?: aws.cloudwatch.MetricAlarm;
   readonly groupName: pulumi.Output<string>;
 
   constructor(name: string, args: AwsBurstPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -328,66 +354,69 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     // Scaling on the routers' demand, which exists at zero nodes (a group's own CPU does not, so CPU target
     // tracking never leaves zero). Out: ceil(demand / slots) nodes as soon as one slot is wanted. In: to zero after
     // a quiet period. A silent publisher reads as no demand: it never scales out, and it lets the pool drain to zero.
-    const metric = { namespace: DEMAND_METRIC.awsNamespace, metricName: DEMAND_METRIC.awsMetricName, dimensions: { [DEMAND_METRIC.awsDimension]: "aws" } };
-    this.scaleOut = new aws.autoscaling.Policy(`${name}-scale-out`, {
-      autoscalingGroupName: this.group.name,
-      policyType: "StepScaling",
-      adjustmentType: "ExactCapacity",
-      metricAggregationType: "Maximum",
-      estimatedInstanceWarmup: 300,
-      // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
-      stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
-        metricIntervalLowerBound: String(s.metricIntervalLowerBound),
-        ...(s.metricIntervalUpperBound !== undefined ? { metricIntervalUpperBound: String(s.metricIntervalUpperBound) } : {}),
-        scalingAdjustment: s.scalingAdjustment,
-      })),
-    }, child);
-    this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
-      autoscalingGroupName: this.group.name,
-      policyType: "StepScaling",
-      adjustmentType: "ExactCapacity",
-      metricAggregationType: "Maximum",
-      stepAdjustments: [{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }],
-    }, child);
-    this.demandHigh = new aws.cloudwatch.MetricAlarm(`${name}-demand`, {
-      alarmDescription: "Routers report burst demand for the AWS pool: set the pool to ceil(demand / slots) nodes",
-      ...metric,
-      statistic: "Maximum",
-      period: ALARM_PERIOD_SECONDS,
-      evaluationPeriods: 1,
-      threshold: SCALE_OUT_THRESHOLD,
-      comparisonOperator: "GreaterThanOrEqualToThreshold",
-      // No data (a dead publisher) is no demand: it never scales out.
-      treatMissingData: "notBreaching",
-      alarmActions: [this.scaleOut.arn],
-      tags,
-    }, child);
-    this.demandQuiet = new aws.cloudwatch.MetricAlarm(`${name}-quiet`, {
-      alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to zero`,
-      ...metric,
-      statistic: "Maximum",
-      period: ALARM_PERIOD_SECONDS,
-      evaluationPeriods: args.scaleInQuietMinutes,
-      datapointsToAlarm: args.scaleInQuietMinutes,
-      threshold: SCALE_OUT_THRESHOLD,
-      comparisonOperator: "LessThanThreshold",
-      // No data counts as quiet: a dead publisher cannot strand paid capacity forever.
-      treatMissingData: "breaching",
-      alarmActions: [this.scaleIn.arn],
-      tags,
-    }, child);
+    // A pool that may not grow (max 0) has nothing to scale; without routers nothing publishes demand.
+    const routers = args.demandRouters ?? [];
+    if (args.maxSize > 0 && routers.length > 0) {
+      const metric = { metricQueries: demandQueries(routers) };
+      this.scaleOut = new aws.autoscaling.Policy(`${name}-scale-out`, {
+        autoscalingGroupName: this.group.name,
+        policyType: "StepScaling",
+        adjustmentType: "ExactCapacity",
+        metricAggregationType: "Maximum",
+        estimatedInstanceWarmup: 300,
+        // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
+        stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
+          metricIntervalLowerBound: String(s.metricIntervalLowerBound),
+          ...(s.metricIntervalUpperBound !== undefined ? { metricIntervalUpperBound: String(s.metricIntervalUpperBound) } : {}),
+          scalingAdjustment: s.scalingAdjustment,
+        })),
+      }, child);
+      this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
+        autoscalingGroupName: this.group.name,
+        policyType: "StepScaling",
+        adjustmentType: "ExactCapacity",
+        metricAggregationType: "Maximum",
+        stepAdjustments: [{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }],
+      }, child);
+      this.demandHigh = new aws.cloudwatch.MetricAlarm(`${name}-demand`, {
+        alarmDescription: "Routers report burst demand for the AWS pool: set the pool to ceil(demand / slots) nodes",
+        ...metric,
+        evaluationPeriods: 1,
+        threshold: SCALE_OUT_THRESHOLD,
+        comparisonOperator: "GreaterThanOrEqualToThreshold",
+        // No data (a dead publisher) is no demand: it never scales out.
+        treatMissingData: "notBreaching",
+        alarmActions: [this.scaleOut.arn],
+        tags,
+      }, child);
+      this.demandQuiet = new aws.cloudwatch.MetricAlarm(`${name}-quiet`, {
+        alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to zero`,
+        ...metric,
+        evaluationPeriods: args.scaleInQuietMinutes,
+        datapointsToAlarm: args.scaleInQuietMinutes,
+        threshold: SCALE_OUT_THRESHOLD,
+        comparisonOperator: "LessThanThreshold",
+        // No data counts as quiet: a dead publisher cannot strand paid capacity forever.
+        treatMissingData: "breaching",
+        alarmActions: [this.scaleIn.arn],
+        tags,
+      }, child);
+    }
 
     // The routers publish demand with a key of their own: it may only PutMetricData in the demand namespace, and only
     // from the routers' addresses (Hetzner has no instance roles, so a key is the only way; it is pinned instead).
-    const publisherUser = new aws.iam.User(`${name}-demand-publisher`, { path: "/hybrid-inference/", tags }, child);
-    const publisherGroup = new aws.iam.Group(`${name}-demand-publishers`, { path: "/hybrid-inference/" }, child);
-    new aws.iam.GroupPolicy(`${name}-demand-publishers`, {
-      group: publisherGroup.name,
-      policy: pulumi.all(args.clients).apply((ips) => JSON.stringify(demandPublisherPolicy(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))))),
-    }, child);
-    new aws.iam.UserGroupMembership(`${name}-demand-publisher`, { user: publisherUser.name, groups: [publisherGroup.name] }, child);
-    const publisherKey = new aws.iam.AccessKey(`${name}-demand-publisher`, { user: publisherUser.name }, child);
-    this.publisher = { accessKeyId: pulumi.secret(publisherKey.id), secretAccessKey: pulumi.secret(publisherKey.secret) };
+    if (args.publisherSources && args.publisherSources.length > 0) {
+      const sources = args.publisherSources;
+      const publisherUser = new aws.iam.User(`${name}-demand-publisher`, { path: "/hybrid-inference/", tags }, child);
+      const publisherGroup = new aws.iam.Group(`${name}-demand-publishers`, { path: "/hybrid-inference/" }, child);
+      new aws.iam.GroupPolicy(`${name}-demand-publishers`, {
+        group: publisherGroup.name,
+        policy: pulumi.all(sources).apply((ips) => JSON.stringify(demandPublisherPolicy(ips.map((ip) => (ip.includes("/") ? ip : `${ip}/32`))))),
+      }, child);
+      new aws.iam.UserGroupMembership(`${name}-demand-publisher`, { user: publisherUser.name, groups: [publisherGroup.name] }, child);
+      const publisherKey = new aws.iam.AccessKey(`${name}-demand-publisher`, { user: publisherUser.name }, child);
+      this.publisher = { accessKeyId: pulumi.secret(publisherKey.id), secretAccessKey: pulumi.secret(publisherKey.secret) };
+    }
 
     this.host = this.loadBalancer.dnsName;
     this.endpoint = pulumi.interpolate`https://${this.loadBalancer.dnsName}`;

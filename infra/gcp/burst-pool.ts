@@ -32,8 +32,8 @@ export interface GcpBurstPoolArgs {
   shutdownScript: string;
   /** Service account id, 6-30 characters. */
   accountId: string;
-  /** Service account id of the routers' demand publisher. */
-  publisherAccountId: string;
+  /** Service account id of the routers' demand publisher; none without routers. */
+  publisherAccountId?: string;
   /** Signs the load balancer's certificate; the routers trust it. */
   ca: PrivateCa;
   /** The only sources Cloud Armor admits: the routers' IPv4 addresses, and any extra CIDRs. */
@@ -97,7 +97,7 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly autoscaler: gcp.compute.Autoscaler;
   readonly firewalls: gcp.compute.Firewall[];
   /** The routers' service-account key (JSON) for Cloud Monitoring writes. */
-  readonly publisherKeyJson: pulumi.Output<string>;
+  readonly publisherKeyJson?: pulumi.Output<string>;
   readonly securityPolicy: gcp.compute.SecurityPolicy;
   readonly certificate: gcp.compute.SSLCertificate;
   readonly sslPolicy: gcp.compute.SSLPolicy;
@@ -267,14 +267,16 @@ export class GcpBurstPool extends pulumi.ComponentResource {
 
     // The routers publish demand as a service account that may only write metrics (roles/monitoring.metricWriter);
     // Hetzner has no workload identity, so its key is delivered to the routers as a secret.
-    const publisher = new gcp.serviceaccount.Account(`${name}-publisher`, {
-      project,
-      accountId: args.publisherAccountId,
-      displayName: "hybrid-inference router demand publisher",
-    }, child);
-    new gcp.projects.IAMMember(`${name}-publisher-metric-writer`, { project, role: "roles/monitoring.metricWriter", member: pulumi.interpolate`serviceAccount:${publisher.email}` }, child);
-    const publisherKey = new gcp.serviceaccount.Key(`${name}-publisher`, { serviceAccountId: publisher.name }, child);
-    this.publisherKeyJson = pulumi.secret(publisherKey.privateKey.apply((b64) => Buffer.from(b64, "base64").toString("utf8")));
+    if (args.publisherAccountId) {
+      const publisher = new gcp.serviceaccount.Account(`${name}-publisher`, {
+        project,
+        accountId: args.publisherAccountId,
+        displayName: "hybrid-inference router demand publisher",
+      }, child);
+      new gcp.projects.IAMMember(`${name}-publisher-metric-writer`, { project, role: "roles/monitoring.metricWriter", member: pulumi.interpolate`serviceAccount:${publisher.email}` }, child);
+      const publisherKey = new gcp.serviceaccount.Key(`${name}-publisher`, { serviceAccountId: publisher.name }, child);
+      this.publisherKeyJson = pulumi.secret(publisherKey.privateKey.apply((b64) => Buffer.from(b64, "base64").toString("utf8")));
+    }
 
     // Cloud Armor on the backend service: only the routers get through, everyone else gets 403.
     this.securityPolicy = new gcp.compute.SecurityPolicy(`${name}-armor`, {

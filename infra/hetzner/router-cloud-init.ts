@@ -1,6 +1,82 @@
-/** The routers' user data: HAProxy from the distribution, its rendered config, the burst CA and the key list. */
+/**
+ * The routers' user data: HAProxy from the distribution, its rendered config, the burst CA, the key list, the
+ * metadata guard and the burst-demand publisher with its timer.
+ */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import { stringify } from "yaml";
+import { DEMAND_METRIC, PUBLISH_INTERVAL_SECONDS } from "../scaling/demand";
 import { ROUTER_PATHS } from "./router-spec";
+
+export const PUBLISHER_SCRIPT_PATH = path.resolve(__dirname, "../../inference-image/router/publish-demand.sh");
+export const PUBLISHER_PATHS = {
+  script: "/usr/local/sbin/hybrid-inference-publish-demand",
+  settings: "/etc/hybrid-inference/publisher.env",
+  awsCredentials: "/etc/hybrid-inference/secrets/aws-publisher.env",
+  gcpKey: "/etc/hybrid-inference/secrets/gcp-publisher.json",
+} as const;
+
+/** What the publisher needs: the pools in spill-over order with their room, and each cloud's destination. */
+export interface PublisherSettings {
+  pools: { name: string; maxSlots: number; hourlyUsdPerSlot: number }[];
+  aws?: { region: string; accessKeyId: string; secretAccessKey: string };
+  gcp?: { project: string; keyJson: string };
+}
+
+const envLine = (k: string, v: string) => {
+  if (/[\n'\\]/.test(v)) throw new Error(`${k} holds a character an env file line cannot`);
+  return `${k}='${v}'`;
+};
+
+/** The publisher's settings file (no secrets: those are in their own root-only files). */
+export function renderPublisherEnv(routerId: string, s: PublisherSettings): string {
+  const lines = [
+    envLine("HI_ROUTER_ID", routerId),
+    envLine("HI_POOLS", JSON.stringify(s.pools)),
+    envLine("HI_STATS_SOCKET", ROUTER_PATHS.statsSocket),
+    ...(s.aws ? [
+      envLine("HI_CW_REGION", s.aws.region),
+      envLine("HI_CW_NAMESPACE", DEMAND_METRIC.awsNamespace),
+      envLine("HI_CW_METRIC", DEMAND_METRIC.awsMetricName),
+      envLine("HI_CW_DIMENSION", DEMAND_METRIC.awsDimension),
+      envLine("HI_AWS_CREDENTIALS", PUBLISHER_PATHS.awsCredentials),
+    ] : []),
+    ...(s.gcp ? [
+      envLine("HI_GCP_PROJECT", s.gcp.project),
+      envLine("HI_GCP_METRIC_TYPE", DEMAND_METRIC.gcpMetricType),
+      envLine("HI_GCP_POOL_LABEL", DEMAND_METRIC.gcpPoolLabel),
+      envLine("HI_GCP_KEY_FILE", PUBLISHER_PATHS.gcpKey),
+    ] : []),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
+const PUBLISHER_SERVICE = [
+  "[Unit]",
+  "Description=hybrid-inference: publish burst demand to CloudWatch and Cloud Monitoring",
+  "After=haproxy.service network-online.target",
+  "Wants=network-online.target",
+  "",
+  "[Service]",
+  "Type=oneshot",
+  `EnvironmentFile=${PUBLISHER_PATHS.settings}`,
+  `ExecStart=${PUBLISHER_PATHS.script}`,
+  "",
+].join("\n");
+
+const PUBLISHER_TIMER = [
+  "[Unit]",
+  "Description=hybrid-inference: publish burst demand every few seconds",
+  "",
+  "[Timer]",
+  "OnBootSec=30s",
+  `OnUnitActiveSec=${PUBLISH_INTERVAL_SECONDS}s`,
+  "AccuracySec=1s",
+  "",
+  "[Install]",
+  "WantedBy=timers.target",
+  "",
+].join("\n");
 
 export interface RouterCloudInit {
   haproxyConfig: string;
@@ -8,6 +84,9 @@ export interface RouterCloudInit {
   burstCaPem: string;
   /** The API key the nodes require; the router refuses requests without it before they reach a node. */
   apiKey?: string;
+  /** This router's name, and the demand publisher's settings when there are burst pools. */
+  routerId: string;
+  publisher?: PublisherSettings;
 }
 
 /**
@@ -54,11 +133,12 @@ export function renderRouterCloudInit(i: RouterCloudInit): string {
     // HAProxy reads pattern files while it parses its config, as root, before it drops to the haproxy user.
     ...(i.apiKey ? [{ path: ROUTER_PATHS.apiKeys, content: `Bearer ${i.apiKey}\n`, permissions: "0600", owner: "root:root" }] : []),
     { path: METADATA_GUARD_PATH, content: METADATA_GUARD_SCRIPT, permissions: "0755", owner: "root:root" },
+    ...(i.publisher ? publisherFiles(i.routerId, i.publisher) : []),
     { path: "/etc/systemd/system/hybrid-inference-metadata-guard.service", content: METADATA_GUARD_UNIT, permissions: "0644", owner: "root:root" },
   ];
   const doc = {
     package_update: true,
-    packages: ["haproxy"],
+    packages: i.publisher ? ["haproxy", "socat", "jq", "curl", "openssl"] : ["haproxy"],
     write_files: files,
     runcmd: [
       ["systemctl", "daemon-reload"],
@@ -66,7 +146,22 @@ export function renderRouterCloudInit(i: RouterCloudInit): string {
       ["haproxy", "-c", "-f", ROUTER_PATHS.config],
       ["systemctl", "enable", "haproxy"],
       ["systemctl", "restart", "haproxy"],
+      ...(i.publisher ? [["systemctl", "enable", "--now", "hybrid-inference-demand.timer"]] : []),
     ],
   };
   return `#cloud-config\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+let publisherScript: string | undefined;
+
+function publisherFiles(routerId: string, s: PublisherSettings) {
+  publisherScript ??= readFileSync(PUBLISHER_SCRIPT_PATH, "utf8");
+  return [
+    { path: PUBLISHER_PATHS.script, content: publisherScript, permissions: "0755", owner: "root:root" },
+    { path: PUBLISHER_PATHS.settings, content: renderPublisherEnv(routerId, s), permissions: "0600", owner: "root:root" },
+    ...(s.aws ? [{ path: PUBLISHER_PATHS.awsCredentials, content: `AWS_ACCESS_KEY_ID=${s.aws.accessKeyId}\nAWS_SECRET_ACCESS_KEY=${s.aws.secretAccessKey}\n`, permissions: "0400", owner: "root:root" }] : []),
+    ...(s.gcp ? [{ path: PUBLISHER_PATHS.gcpKey, content: s.gcp.keyJson, permissions: "0400", owner: "root:root" }] : []),
+    { path: "/etc/systemd/system/hybrid-inference-demand.service", content: PUBLISHER_SERVICE, permissions: "0644", owner: "root:root" },
+    { path: "/etc/systemd/system/hybrid-inference-demand.timer", content: PUBLISHER_TIMER, permissions: "0644", owner: "root:root" },
+  ];
 }

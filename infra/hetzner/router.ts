@@ -1,7 +1,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { type BaseServer, type BurstEndpoint, renderHaproxyConfig } from "./haproxy";
-import { renderRouterCloudInit } from "./router-cloud-init";
+import { type PublisherSettings, renderRouterCloudInit } from "./router-cloud-init";
 import { ROUTER_PATHS, routerSpec } from "./router-spec";
 
 export type RouterCertificate = { kind: "managed" } | { kind: "uploaded"; certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> };
@@ -34,6 +34,8 @@ export interface RouterArgs {
   burst: pulumi.Input<BurstEndpoint[]>;
   /** The CA that signs the burst endpoints' certificates. */
   burstCaPem: pulumi.Input<string>;
+  /** The demand publisher's settings and credentials (resolved once the pools exist); undefined without burst pools. */
+  publisher: pulumi.Input<PublisherSettings | undefined>;
   apiKey?: pulumi.Input<string>;
 }
 
@@ -56,12 +58,15 @@ export class HetznerRouter extends pulumi.ComponentResource {
   readonly haproxyConfig: pulumi.Output<string>;
   readonly endpoint: string;
   readonly selector: string;
+  /** Each router's name, as it reports demand. */
+  readonly routerIds: string[];
 
   constructor(name: string, args: RouterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hybrid:hetzner:Router", name, {}, opts);
     const child = { parent: this };
     const labels = args.labels;
     this.selector = `role=router,pool=${name}`;
+    this.routerIds = Array.from({ length: args.count }, (_, i) => `${name}-${i}`);
     const nodeLabels = { ...labels, role: "router", pool: name };
 
     this.placementGroup = new hcloud.PlacementGroup(`${name}-spread`, { type: "spread", labels }, child);
@@ -94,11 +99,12 @@ export class HetznerRouter extends pulumi.ComponentResource {
         runAs: { user: "haproxy", group: "haproxy" },
       })),
     );
-    const userData = pulumi.secret(
-      pulumi.all([this.haproxyConfig, args.burstCaPem, args.apiKey ?? ""]).apply(([haproxyConfig, burstCaPem, apiKey]) =>
-        renderRouterCloudInit({ haproxyConfig, burstCaPem, ...(apiKey ? { apiKey } : {}) }),
-      ),
-    );
+    const userData = (i: number) =>
+      pulumi.secret(
+        pulumi.all([this.haproxyConfig, args.burstCaPem, args.apiKey ?? "", args.publisher]).apply(([haproxyConfig, burstCaPem, apiKey, publisher]) =>
+          renderRouterCloudInit({ haproxyConfig, burstCaPem, routerId: this.routerIds[i] as string, ...(apiKey ? { apiKey } : {}), ...(publisher ? { publisher } : {}) }),
+        ),
+      );
 
     this.servers = Array.from({ length: args.count }, (_, i) =>
       new hcloud.Server(`${name}-${i}`, {
@@ -110,7 +116,7 @@ export class HetznerRouter extends pulumi.ComponentResource {
         placementGroupId: this.placementGroup.id.apply(Number),
         publicNets: [{ ipv4Enabled: true, ipv4: (this.egress[i] as hcloud.PrimaryIp).id.apply(Number), ipv6Enabled: false }],
         networks: [{ networkId: args.networkId, ip: args.address(i) }],
-        userData,
+        userData: userData(i),
         labels: nodeLabels,
       }, { parent: this, dependsOn: [args.subnet] }),
     );

@@ -191,9 +191,9 @@ export const scalingPolicyShape: ProviderRule = {
 export const metricAlarmShape: ProviderRule = {
   id: "aws-metric-alarm-shape",
   types: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
-  description: "A metric alarm: period 10, 20, 30 or a multiple of 60; evaluationPeriods and datapointsToAlarm >= 1 with datapoints <= periods; a comparison operator; exactly one of statistic and extendedStatistic (unless metricQueries); treatMissingData one of breaching, notBreaching, ignore, missing; at most 5 actions per state.",
+  description: "A metric alarm: period 10, 20, 30 or a multiple of 60; evaluationPeriods and datapointsToAlarm >= 1 with datapoints <= periods; a comparison operator; exactly one of statistic and extendedStatistic, or metric queries (each an expression or a metric, exactly one returning data, none beside the single-metric fields); treatMissingData one of breaching, notBreaching, ignore, missing; at most 5 actions per state.",
   phase: "preview",
-  source: `${TF} internal/service/cloudwatch/metric_alarm.go: period Any(IntInSlice{10,20,30}, IntDivisibleBy(60)); evaluation_periods IntAtLeast(1); "One of statistic or extended_statistic must be set"; treat_missing_data StringInSlice(breaching, ignore, missing, notBreaching); alarm_actions MaxItems 5`,
+  source: `${TF} internal/service/cloudwatch/metric_alarm.go: period Any(IntInSlice{10,20,30}, IntDivisibleBy(60)); evaluation_periods IntAtLeast(1); "One of statistic or extended_statistic must be set"; treat_missing_data StringInSlice(breaching, ignore, missing, notBreaching); alarm_actions MaxItems 5; metric_query: "No metric_query may have both expression and a metric specified", ConflictsWith metric_name/namespace/period/statistic/dimensions; CloudWatch PutMetricAlarm: exactly one query ReturnData true`,
   check: (r) => {
     const p = r.inputs;
     const out: Finding[] = [];
@@ -204,7 +204,17 @@ export const metricAlarmShape: ProviderRule = {
     const datapoints = num(p.datapointsToAlarm);
     if (datapoints !== undefined && (datapoints < 1 || (periods !== undefined && datapoints > periods))) out.push({ field: "datapointsToAlarm", message: "datapointsToAlarm must be between 1 and evaluationPeriods" });
     if (!isSet(p.comparisonOperator)) out.push({ field: "comparisonOperator", message: "comparisonOperator is required" });
-    if (list(p.metricQueries).length === 0) out.push(...exactlyOne(p, ["statistic", "extendedStatistic"]));
+    const queries = list(p.metricQueries);
+    if (queries.length === 0) out.push(...exactlyOne(p, ["statistic", "extendedStatistic"]));
+    else {
+      if (queries.filter((q) => q.returnData === true).length !== 1) out.push({ field: "metricQueries", message: "exactly one metric query must return data (the alarm's series)" });
+      queries.forEach((q, i) => {
+        if (isSet(q.expression) === isSet(q.metric)) out.push({ field: `metricQueries.${i}`, message: "a metric query has either an expression or a metric" });
+        const qp = num(get(q, "metric.period"));
+        if (qp !== undefined && ![1, 5, 10, 20, 30].includes(qp) && qp % 60 !== 0) out.push({ field: `metricQueries.${i}.metric.period`, message: "a query's period must be 1, 5, 10, 20, 30 or a multiple of 60" });
+      });
+      for (const k of ["namespace", "metricName", "statistic", "period", "dimensions"]) if (isSet(p[k])) out.push({ field: k, message: `${k} cannot be set with metricQueries` });
+    }
     out.push(...oneOf(p, "treatMissingData", ["breaching", "notBreaching", "ignore", "missing"], { ignoreCase: true }));
     for (const k of ["alarmActions", "okActions", "insufficientDataActions"]) if (list(p[k]).length > 5) out.push({ field: k, message: `${k} takes at most 5 actions` });
     return out;

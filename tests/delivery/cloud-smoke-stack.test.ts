@@ -51,13 +51,13 @@ describe("the cloud smoke's stack", () => {
     const upload = ofType(result, "aws:s3/bucketObjectv2:BucketObjectv2")[0];
     expect(upload?.inputs.key).toBe(modelKey(model.file));
     expect(ofType(result, "hcloud:index/server:Server")).toEqual([]);
-    expect(ofType(result, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")).toEqual([]);
+    expect(ofType(result, "gcp:compute/instanceGroupManager:InstanceGroupManager")).toEqual([]);
   });
 
   it("gcp: one spot VM in the group, the model in the GCS bucket", async () => {
     const { result, model } = await planSmoke("gcp");
     expect(result.violations.filter((v) => v.enforcementLevel === "mandatory")).toEqual([]);
-    const [autoscaler] = ofType(result, "gcp:compute/regionAutoscaler:RegionAutoscaler");
+    const [autoscaler] = ofType(result, "gcp:compute/autoscaler:Autoscaler");
     expect(autoscaler?.inputs.autoscalingPolicy).toMatchObject({ minReplicas: 1, maxReplicas: 1 });
     const objects = ofType(result, "gcp:storage/bucketObject:BucketObject");
     expect(objects.map((o) => o.inputs.name)).toContain(modelKey(model.file));

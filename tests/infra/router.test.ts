@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { METADATA_GUARD_PATH } from "../../infra/hetzner/router-cloud-init";
+import { METADATA_GUARD_PATH, PUBLISHER_SCRIPT_PATH } from "../../infra/hetzner/router-cloud-init";
 import { ROUTER_PATHS } from "../../infra/hetzner/router-spec";
 import { ofType, one, type ProgramRun, runProgram } from "../helpers/fleet";
 import { haproxyCheck, throwawayCa } from "../helpers/haproxy";
@@ -52,7 +52,7 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     const v = cloudInitSchema(text);
     expect(v.output).toContain("Valid cloud-config");
     expect(v.status).toBe(0);
-    expect(userData().packages).toEqual(["haproxy"]);
+    expect(userData().packages).toEqual(expect.arrayContaining(["haproxy"]));
     expect(file(ROUTER_PATHS.apiKeys)).toMatchObject({ permissions: "0600", content: "Bearer offline-stand-in-for-hybrid-inference-apiKey\n" });
     expect(routers()[0]?.secretKeys).toContain("userData");
     // The metadata service (which serves this user data) is closed to everyone but root before HAProxy starts.
@@ -91,5 +91,74 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     ]);
     const backend = one(r(), "gcp:compute/backendService:BackendService");
     expect(backend.propertyDependencies.securityPolicy).toHaveLength(1);
+  });
+});
+
+describe.each(["staging", "prod"])("the %s stack scales its burst pools from zero on the routers' demand", (stack) => {
+  let run: ProgramRun;
+  beforeAll(async () => {
+    run = await runProgram(stack);
+  }, 60_000);
+  const r = () => run.resources;
+  const spec = (cloud: string) => (run.outputs.launchSpecs as Record<string, { parallel: number }>)[cloud]?.parallel ?? 0;
+
+  it("AWS: no CPU policy; ExactCapacity steps of ceil(demand / slots) nodes on a demand alarm, and zero after the quiet period", () => {
+    const policies = ofType(r(), "aws:autoscaling/policy:Policy").map((p) => p.inputs);
+    expect(policies.map((p) => p.policyType)).toEqual(["StepScaling", "StepScaling"]);
+    const out = one(r(), "aws:autoscaling/policy:Policy", "scale-out").inputs;
+    const max = stack === "prod" ? 8 : 2;
+    expect(out.stepAdjustments).toHaveLength(max);
+    expect((out.stepAdjustments as Inputs[])[0]).toEqual({ metricIntervalLowerBound: "0", metricIntervalUpperBound: String(spec("aws")), scalingAdjustment: 1 });
+    expect((out.stepAdjustments as Inputs[])[max - 1]).toEqual({ metricIntervalLowerBound: String((max - 1) * spec("aws")), scalingAdjustment: max });
+    const high = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "aws-burst-demand");
+    expect(high.inputs).toMatchObject({ threshold: 0.5, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching" });
+    // Each router's series (Pool=aws, Router=<name>) added up per minute.
+    expect(high.inputs.metricQueries).toEqual([
+      { id: "r0", returnData: false, metric: { namespace: "HybridInference/Router", metricName: "BurstDemandSlots", dimensions: { Pool: "aws", Router: `hybrid-inference-${stack}-router-0` }, period: 60, stat: "Maximum" } },
+      { id: "r1", returnData: false, metric: { namespace: "HybridInference/Router", metricName: "BurstDemandSlots", dimensions: { Pool: "aws", Router: `hybrid-inference-${stack}-router-1` }, period: 60, stat: "Maximum" } },
+      { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: true },
+    ]);
+    const quiet = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "aws-burst-quiet");
+    expect(quiet.inputs).toMatchObject({ evaluationPeriods: 15, datapointsToAlarm: 15, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
+    expect(one(r(), "aws:autoscaling/policy:Policy", "scale-in").inputs.stepAdjustments).toEqual([{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }]);
+  });
+
+  it("AWS: the routers' key may only PutMetricData in the demand namespace, from the routers' addresses", () => {
+    const doc = JSON.parse(String(one(r(), "aws:iam/groupPolicy:GroupPolicy", "demand-publishers").inputs.policy)) as { Statement: Inputs[] };
+    const routerIps = ofType(r(), "hcloud:index/primaryIp:PrimaryIp").filter((p) => p.name.includes("-router-")).map((p) => `${String(p.state.ipAddress)}/32`);
+    expect(doc.Statement).toEqual([{
+      Sid: "PublishBurstDemand", Effect: "Allow", Action: ["cloudwatch:PutMetricData"], Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "HybridInference/Router" }, IpAddress: { "aws:SourceIp": routerIps } },
+    }]);
+  });
+
+  it("GCP: a zonal group whose autoscaler has no CPU signal, one per-group demand metric per slot count, and a quiet window", () => {
+    expect(ofType(r(), "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager")).toEqual([]);
+    expect(one(r(), "gcp:compute/instanceGroupManager:InstanceGroupManager").inputs.zone).toBe("europe-west4-b");
+    const policy = one(r(), "gcp:compute/autoscaler:Autoscaler").inputs.autoscalingPolicy as Inputs;
+    expect(policy.cpuUtilization).toBeUndefined();
+    expect(policy.metrics).toEqual([{ name: "custom.googleapis.com/hybrid_inference/burst_demand_slots", filter: 'resource.type = "global" AND metric.labels.pool = "gcp"', singleInstanceAssignment: spec("gcp") }]);
+    expect(policy.scaleInControl).toMatchObject({ timeWindowSec: 900 });
+    expect(ofType(r(), "gcp:projects/iAMMember:IAMMember").filter((m) => String(m.inputs.member).includes("publisher")).map((m) => m.inputs.role)).toEqual(["roles/monitoring.metricWriter"]);
+  });
+
+  it("gives each router the publisher, its settings and its secrets, root-only, under a timer", () => {
+    const routers = ofType(r(), "hcloud:index/server:Server").filter((s) => (s.inputs.labels as Record<string, string>).role === "router");
+    routers.forEach((router, i) => {
+      const doc = parse(String(router.inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string; permissions: string }[]; runcmd: string[][]; packages: string[] };
+      const get = (p: string) => doc.write_files.find((f) => f.path === p);
+      const env = get("/etc/hybrid-inference/publisher.env")?.content ?? "";
+      expect(env).toContain(`HI_ROUTER_ID='hybrid-inference-${stack}-router-${i}'`);
+      expect(JSON.parse(/HI_POOLS='([^']+)'/.exec(env)?.[1] ?? "[]")).toEqual([
+        { name: "aws", maxSlots: (stack === "prod" ? 8 : 2) * spec("aws"), hourlyUsdPerSlot: expect.any(Number) },
+        { name: "gcp", maxSlots: (stack === "prod" ? 8 : 2) * spec("gcp"), hourlyUsdPerSlot: expect.any(Number) },
+      ]);
+      expect(get("/etc/hybrid-inference/secrets/aws-publisher.env")).toMatchObject({ permissions: "0400", content: expect.stringMatching(/^AWS_ACCESS_KEY_ID=AKIA/) });
+      expect(JSON.parse(get("/etc/hybrid-inference/secrets/gcp-publisher.json")?.content ?? "{}")).toMatchObject({ type: "service_account" });
+      expect(get("/usr/local/sbin/hybrid-inference-publish-demand")?.content).toBe(readFileSync(PUBLISHER_SCRIPT_PATH, "utf8"));
+      expect(doc.runcmd).toContainEqual(["systemctl", "enable", "--now", "hybrid-inference-demand.timer"]);
+      expect(doc.packages).toEqual(expect.arrayContaining(["haproxy", "socat", "jq"]));
+      expect(cloudInitSchema(String(router.inputs.userData)).status).toBe(0);
+    });
   });
 });

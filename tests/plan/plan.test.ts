@@ -60,6 +60,8 @@ describe("the offline plan catches bad changes with the right policy", () => {
     ["plaintext-aws-listener", "bad", ["tls-on-public-listeners"]],
     ["plaintext-gcp-listener", "bad", ["tls-on-public-listeners"]],
     ["world-open-burst", "bad", ["burst-endpoints-not-world-open"]],
+    ["cpu-only-aws-at-zero", "bad", ["burst-scales-from-zero"]],
+    ["cpu-only-gcp-at-zero", "bad", ["burst-scales-from-zero"]],
     [undefined, "over-budget", ["stack-budget"]],
   ])("%s (stack %s)", async (fixture, stack, policies) => {
     const r = await plan({ root: FIXTURES, stack, load: loader(fixture) });

@@ -30,7 +30,7 @@ describe("the policy pack", () => {
   it("has resource and stack policies, the latter for rules that span resources", () => {
     const stack = allPolicies.filter(isStackPolicy).map((p) => p.name).sort();
     expect(stack).toEqual([
-      "aws-vpc-baseline", "burst-endpoints-not-world-open", "burst-nodes-private", "effective-ingress", "gcs-data-access-logged", "hetzner-server-firewall", "iam-user-keys-pinned",
+      "aws-vpc-baseline", "burst-endpoints-not-world-open", "burst-nodes-private", "burst-scales-from-zero", "effective-ingress", "gcs-data-access-logged", "hetzner-server-firewall", "iam-user-keys-pinned",
       "no-market-options-in-mixed-template", "pool-worst-case-cost", "s3-bucket-hardening", "stack-budget", "tls-on-public-listeners",
     ]);
   });
@@ -38,7 +38,7 @@ describe("the policy pack", () => {
   it("builds the PolicyPack only in index.ts, from the shared list", () => {
     const index = readFileSync(path.join(ROOT, "policies/index.ts"), "utf8");
     expect(index).toMatch(/new PolicyPack\(PACK_NAME, \{[\s\S]*policies: allPolicies/);
-    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "iam", "network", "encryption", "resilience", "tls", "all"]) {
+    for (const f of ["ssh", "labels", "spot", "cost", "storage", "compute", "iam", "network", "encryption", "resilience", "tls", "scaling", "all"]) {
       expect(readFileSync(path.join(ROOT, `policies/${f}.ts`), "utf8")).not.toContain("new PolicyPack");
     }
   });

@@ -81,6 +81,16 @@ describe("AWS provider rules", () => {
     ]);
   });
 
+  it("aws-metric-alarm-shape: metric math queries", () => {
+    const base = { comparisonOperator: "GreaterThanOrEqualToThreshold", evaluationPeriods: 1, threshold: 0.5 };
+    const q = (id: string, returnData: boolean) => ({ id, returnData, metric: { namespace: "n", metricName: "m", period: 60, stat: "Maximum" } });
+    expect(problems(rules.metricAlarmShape, res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", { ...base, metricQueries: [q("r0", false), { id: "d", expression: "SUM([FILL(r0, 0)])", returnData: true }] }))).toEqual([]);
+    expect(problems(rules.metricAlarmShape, res("aws:cloudwatch/metricAlarm:MetricAlarm", "a", { ...base, namespace: "n", metricQueries: [q("r0", true), q("r1", true)] }))).toEqual([
+      "exactly one metric query must return data (the alarm's series)",
+      "namespace cannot be set with metricQueries",
+    ]);
+  });
+
   it("aws-launch-template-user-data: 16 KB raw, base64 in a launch template", () => {
     const lt = (raw: string) => res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { userData: Buffer.from(raw).toString("base64") }, { secretKeys: ["userData"] });
     expect(run(rules.launchTemplateUserData, lt("x".repeat(16384)))).toEqual([]);
