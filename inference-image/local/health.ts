@@ -1,4 +1,15 @@
 /** Polls /health until it answers 200. 503 means the model is still loading; anything else is reported. */
+import { Agent, request as undiciRequest } from "undici";
+
+/** Certificates to trust and the name to check, for endpoints behind a private CA (the burst pools, a test router). */
+export interface TlsTrust {
+  ca: string;
+  servername?: string;
+}
+
+export function tlsAgent(t: TlsTrust, connections = 4): Agent {
+  return new Agent({ connections, connect: { ca: t.ca, ...(t.servername ? { servername: t.servername } : {}) } });
+}
 
 export interface HealthProgress {
   elapsedMs: number;
@@ -10,6 +21,8 @@ export interface HealthProgress {
 }
 
 export interface HealthOptions {
+  /** Trust these certificates (PEM) and check this name, for an endpoint signed by a private CA. */
+  tls?: TlsTrust;
   timeoutMs: number;
   intervalMs?: number;
   /** Called for every answer that is not 200 (503 while loading, or something unexpected). */
@@ -40,6 +53,15 @@ export function describeAnswer(last: number | string): string {
 
 export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<number> {
   const url = `${baseUrl.replace(/\/$/, "")}/health`;
+  const agent = o.tls ? tlsAgent(o.tls) : undefined;
+  try {
+    return await poll(url, o, agent);
+  } finally {
+    await agent?.close();
+  }
+}
+
+async function poll(url: string, o: HealthOptions, agent: Agent | undefined): Promise<number> {
   const started = Date.now();
   const every = o.progressEveryMs ?? 5000;
   let last: number | string = "no answer";
@@ -58,11 +80,11 @@ export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<nu
   for (let attempt = 0; attempt === 0 || Date.now() - started < o.timeoutMs; attempt++) {
     if (aborted !== undefined) throw new Error(`${url}: gave up: ${aborted}`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs))) });
-      await res.arrayBuffer();
-      if (res.status === 200) return Date.now() - started;
-      last = res.status;
-      o.onStatus?.(res.status);
+      const signal = AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs)));
+      const status = agent ? (await undiciRequest(url, { dispatcher: agent, signal }).then(async (r) => (await r.body.arrayBuffer(), r.statusCode))) : await fetch(url, { signal }).then(async (r) => (await r.arrayBuffer(), r.status));
+      if (status === 200) return Date.now() - started;
+      last = status;
+      o.onStatus?.(status);
     } catch (e) {
       const err = e as Error & { cause?: { code?: string; message?: string } };
       last = err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.cause?.message ?? err.message));

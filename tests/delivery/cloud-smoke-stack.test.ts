@@ -20,12 +20,13 @@ import type { ResultsDocument } from "../suites/results";
 
 async function planSmoke(cloud: SmokeCloud) {
   const model = await ensureTestModel();
-  const cfg = smokeConfig(baseConfig(ROOT), cloud, model);
+  const stackName = smokeStackName(cloud, "c0ffee");
+  const cfg = smokeConfig(baseConfig(ROOT), cloud, model, { stackName, clientCidr: "198.51.100.7/32" });
   const result = await plan({
     root: ROOT,
     stack: "staging",
     // The stack file gives the base config; the smoke's own stack name is what its physical names carry.
-    stackName: smokeStackName(cloud, "c0ffee"),
+    stackName,
     load: async () => {
       vi.resetModules();
       const { smokeProgram } = await import("../suites/cloud/automation");
@@ -41,6 +42,23 @@ describe("the cloud smoke's stack", () => {
   it.each(["aws", "gcp", "hetzner"] as const)("%s: every name and setting is one the providers accept", async (cloud) => {
     const { result } = await planSmoke(cloud);
     expect(result.providerErrors).toEqual([]);
+  });
+
+  it("aws and gcp: the pool admits the machine running the smoke, and exports what verifies its certificate", async () => {
+    for (const cloud of ["aws", "gcp"] as const) {
+      const { result } = await planSmoke(cloud);
+      const rules = result.resources.filter((r) => r.type === "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule" && r.inputs.fromPort === 443).map((r) => r.inputs.cidrIpv4);
+      const armor = result.resources.find((r) => r.type === "gcp:compute/securityPolicy:SecurityPolicy");
+      if (cloud === "aws") expect(rules).toEqual(["198.51.100.7/32"]);
+      else expect(JSON.stringify(armor?.inputs.rules)).toContain("198.51.100.7/32");
+    }
+  });
+
+  it("hetzner: the router serves the smoke's own certificate for a domain nobody resolves", async () => {
+    const { result } = await planSmoke("hetzner");
+    const cert = result.resources.find((r) => r.type === "hcloud:index/uploadedCertificate:UploadedCertificate");
+    expect(cert?.inputs.privateKey).toBe("[secret]");
+    expect(result.resources.find((r) => r.type === "tls:index/selfSignedCert:SelfSignedCert")?.inputs.dnsNames).toEqual(["smk-h-c0ffee.smoke.invalid"]);
   });
 
   it("aws: one spot node, the test model uploaded, every policy passes", async () => {

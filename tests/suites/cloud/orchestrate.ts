@@ -3,7 +3,7 @@
  * check prerequisites, create an ephemeral stack, up, wait for /health, one completion, and always tear down
  * (destroy, then remove the stack), even after a failure, a blown time budget or Ctrl-C.
  */
-import { waitHealthy } from "../../../inference-image/local/health";
+import { type TlsTrust, waitHealthy } from "../../../inference-image/local/health";
 import { withDeadline } from "../framework";
 import { Http } from "../http";
 import { EXIT, type ResultsDocument, type TestResult } from "../results";
@@ -12,8 +12,8 @@ import type { SmokeCloud, SmokeEstimate } from "./smoke-config";
 
 export interface SmokeStack {
   readonly name: string;
-  /** Brings the stack up and returns the inference endpoint it exports. */
-  up(o: { onOutput: (line: string) => void }): Promise<{ endpoint: string }>;
+  /** Brings the stack up and returns the inference endpoint it exports, and what to trust to verify it. */
+  up(o: { onOutput: (line: string) => void }): Promise<{ endpoint: string; tls?: TlsTrust }>;
   destroy(o: { onOutput: (line: string) => void }): Promise<void>;
   remove(): Promise<void>;
   /** Cancels an update in flight (Ctrl-C, or the budget ran out). */
@@ -104,9 +104,10 @@ export async function runCloudSmoke(o: SmokeOptions, deps: SmokeDeps, io: SmokeI
     stack = await step("create stack", () => deps.create(o.stackName, o.apiKey));
     const up = await step("up", () => (stack ? stack.up({ onOutput }) : Promise.reject(new Error("no stack"))));
     const endpoint = up?.endpoint;
-    await step("health", () => waitHealthy(endpoint ?? "", { timeoutMs: o.healthTimeoutMs, intervalMs: o.healthPollMs ?? 5000, onStatus: (s) => io.log(`  /health: ${s}`), abort: aborted.catch((e: Error) => e.message) }));
+    const trust = up?.tls;
+    await step("health", () => waitHealthy(endpoint ?? "", { timeoutMs: o.healthTimeoutMs, intervalMs: o.healthPollMs ?? 5000, onStatus: (s) => io.log(`  /health: ${s}`), abort: aborted.catch((e: Error) => e.message), ...(trust ? { tls: trust } : {}) }));
     await step("completion", async () => {
-      const http = new Http(endpoint ?? "", o.apiKey, 1);
+      const http = new Http(endpoint ?? "", o.apiKey, 1, trust);
       try {
         const res = await http.post("/v1/completions", { prompt: "Hello", max_tokens: 8 }, { timeoutMs: 60_000 });
         const text = (res.json as { choices?: Array<{ text?: unknown }> } | undefined)?.choices?.[0]?.text;

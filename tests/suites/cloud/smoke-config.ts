@@ -20,9 +20,21 @@ export function baseConfig(root: string, stack = "staging"): StackConfig {
   return parseStackConfig(rawConfig(readStackFile(root, stack).config));
 }
 
-export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestModel): StackConfig {
+/** The domain a Hetzner smoke's router answers on: never resolvable, the smoke reaches the load balancer by address. */
+export function smokeDomain(stackName: string): string {
+  return `${stackName}.smoke.invalid`;
+}
+
+/**
+ * `clientCidr` is this machine's public address: an AWS or GCP smoke reaches its pool directly, and the pools admit
+ * only the addresses a stack names (the routers, or burstClientCidrs).
+ */
+export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestModel, o: { stackName?: string; clientCidr?: string } = {}): StackConfig {
   return parseStackConfig({
     ...base,
+    burstClientCidrs: cloud !== "hetzner" && o.clientCidr ? [o.clientCidr] : [],
+    // A Hetzner smoke goes through the routers, with a certificate of its own for a domain nobody resolves.
+    router: { ...base.router, domain: smokeDomain(o.stackName ?? "smk-h-000000"), certificate: "uploaded" },
     model: { name: model.name, file: model.file, sha256: model.sha256, sizeBytes: model.sizeBytes, kvBytesPerToken: TINY_KV_BYTES_PER_TOKEN },
     // Hetzner nodes read the model from S3, so the Hetzner smoke keeps AWS for its bucket with the pool at zero.
     aws: { ...base.aws, enabled: cloud === "aws" || cloud === "hetzner", minSize: cloud === "aws" ? 1 : 0, maxSize: cloud === "aws" ? 1 : 0, desiredCapacity: cloud === "aws" ? 1 : 0 },
