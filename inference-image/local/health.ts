@@ -1,4 +1,5 @@
 /** Polls /health until it answers 200. 503 means the model is still loading; anything else is reported. */
+import { Agent, fetch as undiciFetch } from "undici";
 
 export interface HealthProgress {
   elapsedMs: number;
@@ -19,6 +20,8 @@ export interface HealthOptions {
   progressEveryMs?: number;
   /** Fails fast when it resolves (for example when the server process exits). */
   abort?: Promise<string>;
+  /** A certificate (PEM) to trust for an https:// URL (the local fleet's self-signed one), besides the system's. */
+  ca?: string;
 }
 
 export class HealthTimeout extends Error {
@@ -35,6 +38,7 @@ export function describeAnswer(last: number | string): string {
   if (last === "ENOTFOUND" || last === "EAI_AGAIN") return `the host name does not resolve (${last})`;
   if (last === "UND_ERR_CONNECT_TIMEOUT" || last === "TimeoutError") return `no answer in time (${last})`;
   if (last === "bad port") return "a port the HTTP client refuses to use (bad port)";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(last)) return `the server's TLS certificate is not trusted (${last}); for the local fleet, set NODE_EXTRA_CA_CERTS to the certificate it prints`;
   return last;
 }
 
@@ -54,23 +58,29 @@ export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<nu
     o.onProgress?.({ elapsedMs: now - started, timeoutMs: o.timeoutMs, last, first: lastReport === undefined });
     lastReport = now;
   };
-  // One probe always, even with a zero timeout.
-  for (let attempt = 0; attempt === 0 || Date.now() - started < o.timeoutMs; attempt++) {
-    if (aborted !== undefined) throw new Error(`${url}: gave up: ${aborted}`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs))) });
-      await res.arrayBuffer();
-      if (res.status === 200) return Date.now() - started;
-      last = res.status;
-      o.onStatus?.(res.status);
-    } catch (e) {
-      const err = e as Error & { cause?: { code?: string; message?: string } };
-      last = err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.cause?.message ?? err.message));
+  const agent = o.ca ? new Agent({ connect: { ca: o.ca } }) : undefined;
+  const probe = (signal: AbortSignal) => (agent ? undiciFetch(url, { signal, dispatcher: agent }) : fetch(url, { signal }));
+  try {
+    // One probe always, even with a zero timeout.
+    for (let attempt = 0; attempt === 0 || Date.now() - started < o.timeoutMs; attempt++) {
+      if (aborted !== undefined) throw new Error(`${url}: gave up: ${aborted}`);
+      try {
+        const res = await probe(AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs))));
+        await res.arrayBuffer();
+        if (res.status === 200) return Date.now() - started;
+        last = res.status;
+        o.onStatus?.(res.status);
+      } catch (e) {
+        const err = e as Error & { cause?: { code?: string; message?: string } };
+        last = err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.cause?.message ?? err.message));
+      }
+      report();
+      const left = o.timeoutMs - (Date.now() - started);
+      if (left <= 0) break;
+      await new Promise((r) => setTimeout(r, Math.min(left, o.intervalMs ?? 100)));
     }
-    report();
-    const left = o.timeoutMs - (Date.now() - started);
-    if (left <= 0) break;
-    await new Promise((r) => setTimeout(r, Math.min(left, o.intervalMs ?? 100)));
+    throw new HealthTimeout(url, last, Date.now() - started);
+  } finally {
+    await agent?.close();
   }
-  throw new HealthTimeout(url, last, Date.now() - started);
 }
