@@ -60,8 +60,10 @@ export class Http {
     readonly baseUrl: string,
     readonly apiKey?: string,
     connections = 64,
+    /** A certificate (PEM) to trust besides the system's: the local fleet's self-signed one. */
+    ca?: string,
   ) {
-    this.agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000 });
+    this.agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000, ...(ca ? { connect: { ca } } : {}) });
   }
 
   url(path: string): string {
