@@ -4,7 +4,8 @@ import { burstDown } from "./burst-down";
 import { metricsParsed } from "./metrics";
 import { nodeKilled } from "./node-killed";
 import { queueFull } from "./queue-full";
+import { queueOrder } from "./queue-order";
 import { spillOver } from "./spill-over";
 
-/** In this order: the last two stop parts of the fleet (the burst endpoints, then a base node) for good. */
-export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, burstDown, nodeKilled];
+/** In this order: burst-down stops the burst endpoints for good (queue-order then fills the base alone), node-killed a base node. */
+export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, burstDown, queueOrder, nodeKilled];
