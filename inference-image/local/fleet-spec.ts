@@ -35,7 +35,8 @@ export interface LocalFleetFixture {
 
 /**
  * Two base nodes and one node per burst pool, two slots each, so four requests fill the base and eight fill every
- * slot; the queue holds one request per base slot. The pools' types are staging's.
+ * slot; the queue holds one request per base slot. The context is staging's (and lets a request hold its slot for
+ * seconds with the tiny model); the pools' types are staging's.
  */
 export const LOCAL_FLEET: LocalFleetFixture = {
   base: { nodes: 2, parallel: 2 },
@@ -43,7 +44,7 @@ export const LOCAL_FLEET: LocalFleetFixture = {
     { name: "aws", cloud: "aws", instanceTypes: ["r7a.large", "r6a.large", "m7a.large"], maxNodes: 1, parallel: 2, tlsName: "aws-burst.hybrid-inference.test", mode: "tcp" },
     { name: "gcp", cloud: "gcp", instanceTypes: ["n2d-highmem-2"], maxNodes: 1, parallel: 2, tlsName: "gcp-burst.hybrid-inference.test", mode: "http" },
   ],
-  ctxPerSlot: 2048,
+  ctxPerSlot: 4096,
   queueTimeoutSeconds: 20,
   queuePerSlot: 1,
 };

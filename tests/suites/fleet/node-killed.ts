@@ -18,9 +18,11 @@ export const nodeKilled: SuiteTest = {
     const hold = await holdTokens(ctx);
     const before = await idle(ctx);
     const { baseSlots } = layout(before);
-    const f = await fill(ctx, baseSlots, hold);
+    // Waiting requests long enough to outlast the fill by far: a third of the slot's context.
+    const tokens = Math.round(hold.max / 3);
+    const f = await fill(ctx, baseSlots, hold, { stream: false, tokens });
     const at = f.router;
-    expect(f.settledEarly === 0, `${f.settledEarly} held request(s) ended before the base was full: the hold (${hold.tokens} tokens) is too short here`, { state: describe(at) });
+    expect(f.settledEarly === 0, `${f.settledEarly} held request(s) ended before the base was full: the hold (${tokens} tokens) is too short here`, { state: describe(at) });
     const victim = serversOf(at, BASE).find((s) => s.sessions > 0);
     if (!victim) throw new Error(`no base server is serving: ${describe(at)}`);
     const waiting = victim.sessions;
