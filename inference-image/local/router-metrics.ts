@@ -46,7 +46,7 @@ export interface ServerStats {
   queue: number;
   /** maxconn: the node's slots. */
   limit: number;
-  /** maxqueue. */
+  /** maxqueue; NaN when the server has none (the exporter writes NaN). */
   queueLimit: number;
   sessionsTotal: number;
   responses: Responses;

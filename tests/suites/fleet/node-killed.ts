@@ -8,7 +8,7 @@
 import { backendOf, serversOf } from "../../../inference-image/local/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { fill, holdTokens, tally } from "./hold";
-import { BASE, controlOf, describe, idle, layout, scrape, until } from "./router";
+import { BASE, controlOf, describe, idle, layout, until } from "./router";
 
 export const nodeKilled: SuiteTest = {
   name: "a base node killed while requests wait for their first byte: every request still succeeds, the metrics count the retries",
