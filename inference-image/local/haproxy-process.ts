@@ -79,3 +79,22 @@ export function startHaproxy(o: HaproxyOptions): HaproxyProcess {
     stop: () => (stopped ??= child.pid === undefined ? Promise.resolve() : stopGroup(child, 5000)),
   };
 }
+
+/** One command on HAProxy's admin socket ("disable server burst_aws/aws", "show info"); resolves with its answer. */
+export function haproxyAdmin(socket: string, command: string, timeoutMs = 5000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = connect({ path: socket });
+    let out = "";
+    const timer = setTimeout(() => s.destroy(new Error(`${socket}: no answer to "${command}" in ${timeoutMs} ms`)), timeoutMs);
+    s.on("connect", () => s.end(`${command}\n`));
+    s.on("data", (b: Buffer) => (out += b.toString()));
+    s.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    s.on("close", () => {
+      clearTimeout(timer);
+      resolve(out.trim());
+    });
+  });
+}
