@@ -1,5 +1,15 @@
 /** Polls /health until it answers 200. 503 means the model is still loading; anything else is reported. */
-import { Agent, fetch as undiciFetch } from "undici";
+import { Agent, request as undiciRequest } from "undici";
+
+/** Certificates to trust and the name to check, for endpoints behind a private CA (the burst pools, a test router). */
+export interface TlsTrust {
+  ca: string;
+  servername?: string;
+}
+
+export function tlsAgent(t: TlsTrust, connections = 4): Agent {
+  return new Agent({ connections, connect: { ca: t.ca, ...(t.servername ? { servername: t.servername } : {}) } });
+}
 
 export interface HealthProgress {
   elapsedMs: number;
@@ -11,6 +21,8 @@ export interface HealthProgress {
 }
 
 export interface HealthOptions {
+  /** Trust these certificates (PEM) and check this name, for an endpoint signed by a private CA. */
+  tls?: TlsTrust;
   timeoutMs: number;
   intervalMs?: number;
   /** Called for every answer that is not 200 (503 while loading, or something unexpected). */
@@ -20,8 +32,6 @@ export interface HealthOptions {
   progressEveryMs?: number;
   /** Fails fast when it resolves (for example when the server process exits). */
   abort?: Promise<string>;
-  /** A certificate (PEM) to trust for an https:// URL (the local fleet's self-signed one), besides the system's. */
-  ca?: string;
 }
 
 export class HealthTimeout extends Error {
@@ -44,6 +54,15 @@ export function describeAnswer(last: number | string): string {
 
 export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<number> {
   const url = `${baseUrl.replace(/\/$/, "")}/health`;
+  const agent = o.tls ? tlsAgent(o.tls) : undefined;
+  try {
+    return await poll(url, o, agent);
+  } finally {
+    await agent?.close();
+  }
+}
+
+async function poll(url: string, o: HealthOptions, agent: Agent | undefined): Promise<number> {
   const started = Date.now();
   const every = o.progressEveryMs ?? 5000;
   let last: number | string = "no answer";
@@ -58,29 +77,23 @@ export async function waitHealthy(baseUrl: string, o: HealthOptions): Promise<nu
     o.onProgress?.({ elapsedMs: now - started, timeoutMs: o.timeoutMs, last, first: lastReport === undefined });
     lastReport = now;
   };
-  const agent = o.ca ? new Agent({ connect: { ca: o.ca } }) : undefined;
-  const probe = (signal: AbortSignal) => (agent ? undiciFetch(url, { signal, dispatcher: agent }) : fetch(url, { signal }));
-  try {
-    // One probe always, even with a zero timeout.
-    for (let attempt = 0; attempt === 0 || Date.now() - started < o.timeoutMs; attempt++) {
-      if (aborted !== undefined) throw new Error(`${url}: gave up: ${aborted}`);
-      try {
-        const res = await probe(AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs))));
-        await res.arrayBuffer();
-        if (res.status === 200) return Date.now() - started;
-        last = res.status;
-        o.onStatus?.(res.status);
-      } catch (e) {
-        const err = e as Error & { cause?: { code?: string; message?: string } };
-        last = err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.cause?.message ?? err.message));
-      }
-      report();
-      const left = o.timeoutMs - (Date.now() - started);
-      if (left <= 0) break;
-      await new Promise((r) => setTimeout(r, Math.min(left, o.intervalMs ?? 100)));
+  // One probe always, even with a zero timeout.
+  for (let attempt = 0; attempt === 0 || Date.now() - started < o.timeoutMs; attempt++) {
+    if (aborted !== undefined) throw new Error(`${url}: gave up: ${aborted}`);
+    try {
+      const signal = AbortSignal.timeout(Math.max(250, Math.min(5000, o.timeoutMs)));
+      const status = agent ? (await undiciRequest(url, { dispatcher: agent, signal }).then(async (r) => (await r.body.arrayBuffer(), r.statusCode))) : await fetch(url, { signal }).then(async (r) => (await r.arrayBuffer(), r.status));
+      if (status === 200) return Date.now() - started;
+      last = status;
+      o.onStatus?.(status);
+    } catch (e) {
+      const err = e as Error & { cause?: { code?: string; message?: string } };
+      last = err.cause?.code ?? (err.name === "TimeoutError" ? "TimeoutError" : (err.cause?.message ?? err.message));
     }
-    throw new HealthTimeout(url, last, Date.now() - started);
-  } finally {
-    await agent?.close();
+    report();
+    const left = o.timeoutMs - (Date.now() - started);
+    if (left <= 0) break;
+    await new Promise((r) => setTimeout(r, Math.min(left, o.intervalMs ?? 100)));
   }
+  throw new HealthTimeout(url, last, Date.now() - started);
 }

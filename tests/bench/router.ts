@@ -87,7 +87,7 @@ export async function runRouterBench(o: RouterBenchOptions): Promise<RouterBench
   const base0 = fleet.base[0];
   if (!base0) throw new Error("the fleet has no base node");
   const direct = new Http(base0.node.baseUrl, undefined, 4);
-  const router = new Http(fleet.baseUrl, undefined, 2 * users, readFileSync(fleet.certFile, "utf8"));
+  const router = new Http(fleet.baseUrl, undefined, 2 * users, { ca: readFileSync(fleet.certFile, "utf8") });
   const durationMs = o.durationS * 1000;
   try {
     // TTFT: one user, direct and through the router taking turns; a short warm-up on each path first.

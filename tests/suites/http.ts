@@ -4,6 +4,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { Agent, request } from "undici";
+import type { TlsTrust } from "../../inference-image/local/health";
 
 export interface HttpResponse {
   status: number;
@@ -60,10 +61,17 @@ export class Http {
     readonly baseUrl: string,
     readonly apiKey?: string,
     connections = 64,
-    /** A certificate (PEM) to trust besides the system's: the local fleet's self-signed one. */
-    ca?: string,
+    /** Certificates to trust and the name to check, for an endpoint behind a private CA. */
+    tls?: TlsTrust,
   ) {
-    this.agent = new Agent({ connections, pipelining: 1, keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000, ...(ca ? { connect: { ca } } : {}) });
+    this.agent = new Agent({
+      connections,
+      pipelining: 1,
+      keepAliveTimeout: 10_000,
+      headersTimeout: 120_000,
+      bodyTimeout: 120_000,
+      ...(tls ? { connect: { ca: tls.ca, ...(tls.servername ? { servername: tls.servername } : {}) } } : {}),
+    });
   }
 
   url(path: string): string {

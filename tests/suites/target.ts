@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { burstOrder } from "../../infra/hetzner/haproxy";
 import { type LocalFleet, startLocalFleet } from "../../inference-image/local/fleet";
-import { waitHealthy } from "../../inference-image/local/health";
+import { type TlsTrust, waitHealthy } from "../../inference-image/local/health";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
 import type { FleetContext } from "./framework";
 import type { RunnerOptions } from "./options";
@@ -22,8 +22,8 @@ export interface Target {
   kind: "local" | "remote";
   apiKey?: string;
   localPid?: number;
-  /** A certificate (PEM) the client trusts besides the system's: the local fleet's self-signed one. */
-  ca?: string;
+  /** A certificate the client trusts besides the system's: the local fleet's self-signed one. */
+  tls?: TlsTrust;
   fleet?: FleetContext;
   stop(): Promise<void>;
 }
@@ -65,7 +65,7 @@ export async function openTarget(o: RunnerOptions, io: TargetIo): Promise<Target
     } catch (e) {
       throw new InfrastructureError(`the local fleet did not come up: ${(e as Error).message}`);
     }
-    return { baseUrl: fleet.baseUrl, kind: "local", apiKey: key, ca: readFileSync(fleet.certFile, "utf8"), fleet: fleetContext(fleet), stop: () => fleet.stop() };
+    return { baseUrl: fleet.baseUrl, kind: "local", apiKey: key, tls: { ca: readFileSync(fleet.certFile, "utf8") }, fleet: fleetContext(fleet), stop: () => fleet.stop() };
   }
   let stack: LocalStack;
   try {
