@@ -52,12 +52,15 @@ row is its median round.
 
 ${table(SPILL_HEAD, rows.spill)}
 
-With spill-over the router sent ${burstServed} of ${allServed} requests to the burst pools (the cheaper one first) and the base
-stayed full: ${s.gain}x the base alone's throughput. Every node here shares this machine's ${vcpus} vCPUs, so spill-over
-adds no compute: the figure shows the router spreading the load without losing throughput, not the capacity a cloud
-pool adds (there each burst node brings its own cores).${
+With spill-over the router sent ${burstServed} of ${allServed} requests to the burst pools: ${s.gain}x the base alone's
+throughput. Every node here shares this machine's ${vcpus} vCPUs, so spill-over adds no compute: the figure shows the
+router spreading the load without losing throughput, not the capacity a cloud pool adds (there each burst node brings
+its own cores). That the base stays full while it spills, and that the cheaper pool fills first, the fleet suite
+checks.${
     aloneErrors > 0
-      ? ` The base alone's errors are the router's 503s at the edge of its queue: with exactly slots plus queue clients, a client's next request can reach the router just before it has freed the slot of the request that just ended.`
+      ? `
+The base alone's errors are the router's 503s at the edge of its queue: with exactly slots plus queue clients, a
+client's next request can reach the router just before it has freed the slot of the request that just ended.`
       : ""
   }
 `;

@@ -148,7 +148,7 @@ describe("benchmark report", () => {
     expect(md).toMatch(/## The router: one hybrid endpoint/);
     expect(md).toMatch(/\| through the router \(HTTPS\) \| 1573 \| 4\.3 \| 9\.45 \| 9\.06 \| 16\.16 \| 0 \|/);
     expect(md).toMatch(/The router adds \*\*0\.26 ms\*\* to TTFT at p50/);
-    expect(md).toMatch(/sent 190 of 435 requests to the burst pools/);
+    expect(md).toMatch(/sent 190 of 435 requests to the burst pools: 1\.04x/);
     expect(md).toMatch(/\| the base alone \(burst in maintenance\) \| 82 \| 82 \/ 75\.8 \/ 86\.6 \|.*\| 10\/410 \(HTTP 503\) \| base 418 \|/);
     expect(md).toMatch(/503s at the edge of its queue/);
     const noErrors = { ...routerBench.spill.base_alone, figures: { ...figures(8, 82, 219.14), ttft_p99_ms: 153.22 }, errorSamples: [] };
