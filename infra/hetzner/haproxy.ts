@@ -190,9 +190,9 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     "  option httpchk",
     "  http-check send meth GET uri /health",
     "  http-check expect status 200",
-    // A node that refuses or drops a connection is out at once (its health checks bring it back): a retried request
-    // then waits in the queue for a live node instead of going back to the dead one, the only base server with a free
-    // slot. Connection errors only: observing layer 7 would count llama-server's 500 for a malformed request too.
+    // A node that refuses a connection (or lets it time out) is out at once, until its health checks bring it back:
+    // a retried request then waits in the queue for a live node instead of going back to the dead one, the only base
+    // server with a free slot. Connection errors only: layer 7 would count llama-server's 500 for a malformed request.
     `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
   );
   for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}`);
