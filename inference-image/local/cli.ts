@@ -1,20 +1,24 @@
 /**
- * `npm run local`: starts the local stack, prints how to reach it, and stops everything on SIGINT, SIGTERM or
- * SIGHUP. Exit codes: 0 stopped by a signal, 2 the stack did not come up or llama-server died, 3 a bad flag or value
- * (a busy --port included).
+ * `npm run local`: starts the local stack (or with --fleet the local fleet: the router in front of base and burst
+ * nodes), prints how to reach it, and stops everything on SIGINT, SIGTERM or SIGHUP. Exit codes: 0 stopped by a
+ * signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value (a busy --port included).
  */
 import { parseArgs } from "node:util";
-import { shellQuote } from "../../infra/inference/bootscript";
+import { progressSink, tryCommand } from "./cli-lines";
+import { fleetCli } from "./fleet-cli";
 import { PortBusy } from "./ports";
 import { type LocalStack, startLocalStack } from "./stack";
 
-export const LOCAL_USAGE = `usage: npm run local -- [--port N] [--api-key K] [--verbose]
+export const LOCAL_USAGE = `usage: npm run local -- [--fleet] [--port N] [--api-key K] [--verbose]
 Starts llama-server with a generated test model through the node's boot path (S3 emulator, boot.sh) and prints
 its base URL; SIGINT (Ctrl-C), SIGTERM or SIGHUP stops everything.
-  --port N      serve on port N, or fail when it is taken (default: 8080 when free, else a free port)
+  --fleet       the local fleet instead: two base and two burst llama-servers (the burst ones behind TLS
+                terminators), and the HAProxy router in front with the config the clouds' routers get; prints its
+                HTTPS URL, its certificate and its metrics URL
+  --port N      serve on port N, or fail when it is taken (default: 8080, with --fleet 8443, when free, else a free port)
   --api-key K   require this bearer key on every request but /health
-  --verbose     show llama-server's log
-Exit codes: 0 stopped by a signal, 2 the stack did not come up or llama-server died, 3 a bad flag or value.`;
+  --verbose     show llama-server's log (with --fleet also the router's request log)
+Exit codes: 0 stopped by a signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value.`;
 
 export interface LocalIo {
   stdout: (s: string) => void;
@@ -32,25 +36,20 @@ export interface LocalArgs {
   port?: number;
   apiKey?: string;
   verbose: boolean;
+  fleet: boolean;
 }
 
 export function parseLocalArgs(argv: string[]): LocalArgs | string {
-  let values: { port?: string; "api-key"?: string; verbose?: boolean };
+  let values: { port?: string; "api-key"?: string; verbose?: boolean; fleet?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { port: { type: "string" }, "api-key": { type: "string" }, verbose: { type: "boolean", default: false } }, strict: true }));
+    ({ values } = parseArgs({ args: argv, options: { port: { type: "string" }, "api-key": { type: "string" }, verbose: { type: "boolean", default: false }, fleet: { type: "boolean", default: false } }, strict: true }));
   } catch (e) {
     return (e as Error).message;
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return `--port must be a port number from 1 to 65535 (got ${values.port})`;
   if (values["api-key"] !== undefined && values["api-key"] === "") return "--api-key must not be empty";
-  return { verbose: values.verbose ?? false, ...(port !== undefined ? { port } : {}), ...(values["api-key"] ? { apiKey: values["api-key"] } : {}) };
-}
-
-/** The curl line people paste to try the stack: with the key when one is required, quoted for the shell. */
-export function tryCommand(stack: Pick<LocalStack, "baseUrl" | "apiKey">): string {
-  const auth = stack.apiKey !== undefined ? ` -H ${shellQuote(`authorization: Bearer ${stack.apiKey}`)}` : "";
-  return `curl ${stack.baseUrl}/v1/completions -H 'content-type: application/json'${auth} -d '{"prompt":"Hello","max_tokens":16}'`;
+  return { verbose: values.verbose ?? false, fleet: values.fleet ?? false, ...(port !== undefined ? { port } : {}), ...(values["api-key"] ? { apiKey: values["api-key"] } : {}) };
 }
 
 export async function localCli(argv: string[], io: LocalIo): Promise<number> {
@@ -59,20 +58,13 @@ export async function localCli(argv: string[], io: LocalIo): Promise<number> {
     io.stderr(`local: ${args}\n${LOCAL_USAGE}\n`);
     return 3;
   }
-  let lastPercent = -1;
+  if (args.fleet) return fleetCli(args, io);
   let stack: LocalStack;
   try {
     stack = await startLocalStack({
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.apiKey ? { apiKey: args.apiKey } : {}),
-      progress: (p) => {
-        if (p.percent === undefined) io.stderr(`local: ${p.step}\n`);
-        else if (p.percent !== lastPercent) {
-          lastPercent = p.percent;
-          if (io.tty) io.stderr(`\rlocal: ${p.step} ${p.percent}%${p.percent === 100 ? "\n" : ""}`);
-          else if (p.percent % 10 === 0) io.stderr(`local: ${p.step} ${p.percent}%\n`);
-        }
-      },
+      progress: progressSink(io),
       log: (line) => {
         if (args.verbose || line.startsWith("boot:")) io.stderr(`${line}\n`);
       },

@@ -48,6 +48,7 @@ export function describeAnswer(last: number | string): string {
   if (last === "ENOTFOUND" || last === "EAI_AGAIN") return `the host name does not resolve (${last})`;
   if (last === "UND_ERR_CONNECT_TIMEOUT" || last === "TimeoutError") return `no answer in time (${last})`;
   if (last === "bad port") return "a port the HTTP client refuses to use (bad port)";
+  if (/CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(last)) return `the server's TLS certificate is not trusted (${last}); for the local fleet, set NODE_EXTRA_CA_CERTS to the certificate it prints`;
   return last;
 }
 

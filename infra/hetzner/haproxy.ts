@@ -7,7 +7,10 @@
  * - when no base slot is free, a burst backend that has a healthy endpoint and a free slot, the cheaper pool first
  *   (HAProxy's `backup` servers only serve when every normal server is down, so spill-over uses be_conn_free());
  * - otherwise the request waits in the base queue up to `timeout queue`; past the queue's depth, or when the wait
- *   runs out, a 503 with an OpenAI-style JSON error.
+ *   runs out, a 503 with an OpenAI-style JSON error. The base servers have a maxconn but no maxqueue: with leastconn,
+ *   a maxqueue makes HAProxy (2.3 and later) queue a request on one full server, where it waits for that server's
+ *   requests although another may free a slot first; without one, waiting requests share the backend's queue and
+ *   take the first slot that frees. be_conn_free() needs only the maxconn (HAProxy 2.6's smp_fetch_be_conn_free).
  * A request that fails before the server answers (connection refused, an empty response from a node that
  * vanished, a 502/503/504) is retried on another server; a stream cut after its first byte cannot be.
  */
@@ -108,7 +111,6 @@ export function renderHaproxyConfig(s: RouterSpec): string {
   const maxconn = Math.max(256, 4 * (baseSlots + burstSlots + s.queue.depth));
   // Buffers hold a whole request, so a retry can resend it; the body limit fits in one.
   const bufsize = Math.max(16384, Math.ceil((s.bodyLimitBytes + 8192) / 4096) * 4096);
-  const perServerQueue = Math.max(1, Math.ceil(s.queue.depth / Math.max(1, s.base.length)));
   const pools = burstOrder(s.burst);
   const L: string[] = [];
   const add = (...lines: string[]) => L.push(...lines);
@@ -188,7 +190,10 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     "  option httpchk",
     "  http-check send meth GET uri /health",
     "  http-check expect status 200",
-    `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer7 error-limit 10 on-error fail-check maxqueue ${perServerQueue}`,
+    // A node that refuses a connection (or lets it time out) is out at once, until its health checks bring it back:
+    // a retried request then waits in the queue for a live node instead of going back to the dead one, the only base
+    // server with a free slot. Connection errors only: layer 7 would count llama-server's 500 for a malformed request.
+    `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
   );
   for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}`);
   for (const p of pools) {

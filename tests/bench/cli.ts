@@ -9,10 +9,11 @@ const ROOT = path.resolve(__dirname, "../..");
 
 export const BENCH_USAGE = `usage: npm run bench -- [--runs N] [--duration S] [--rounds N] [--hogs LIST] [--suite-hogs N] [--sections LIST] [--output json|table] [--record]
 Measures the feedback loops, the launch-spec candidates side by side (quiet and beside CPU hogs), --suite all beside
-CPU hogs, and the runner's ceiling. Writes results/bench.json; --record rewrites docs/performance.md.
+CPU hogs, the router on the local fleet (TTFT through it and direct; spill-over against the base alone), and the
+runner's ceiling. Writes results/bench.json; --record rewrites docs/performance.md.
   --runs N          runs per wall-time median, 1-20 (default 3)
   --duration S      seconds per load cell, 1-600 (default 5)
-  --rounds N        rounds of the launch matrix, 1-9; each cell reports its median round (default 3)
+  --rounds N        rounds of the launch matrix and the router's cells, 1-9; each cell reports its median round (default 3)
   --hogs LIST       hog counts for the launch candidates, 0 = quiet (default 0,1)
   --users LIST      load users per cell (default 1,4,8)
   --suite-hogs N    hogs beside --suite all, 0-8 (default 2)

@@ -1,6 +1,7 @@
 /**
  * The benchmark: wall times of the fast feedback loops, the launch-spec candidates side by side (quiet and beside a
- * CPU hog), `--suite all` beside two hogs, and the runner's ceiling. These are measurements, never pass/fail:
+ * CPU hog), `--suite all` beside two hogs, the router on the local fleet (TTFT through it against direct, throughput
+ * with spill-over against the base alone), and the runner's ceiling. These are measurements, never pass/fail:
  * slowness is reported, not failed.
  */
 import { spawn } from "node:child_process";
@@ -13,10 +14,11 @@ import { measureCeiling } from "../suites/load/ceiling";
 import type { ResultsDocument } from "../suites/results";
 import { withHogs } from "./hogs";
 import { type Candidate, candidateName, chooseLaunch, type LaunchChoice, launchCandidates, type MatrixCell, runLaunchMatrix } from "./launch-matrix";
+import { type RouterBench, runRouterBench } from "./router";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export const SECTIONS = ["loops", "launch", "suite-hogs", "ceiling"] as const;
+export const SECTIONS = ["loops", "launch", "suite-hogs", "router", "ceiling"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -66,6 +68,7 @@ export interface BenchResult {
     choice: LaunchChoice;
   };
   suite_under_hogs?: SuiteUnderHogs;
+  router?: RouterBench;
   runner_ceiling_rps?: number;
 }
 
@@ -170,6 +173,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     };
   }
   if (want("suite-hogs")) result.suite_under_hogs = await suiteUnderHogs(o.suiteHogs, derivedSpec.threads, o.progress);
+  if (want("router")) result.router = await runRouterBench({ durationS: o.loadDurationS, rounds: o.rounds, progress: o.progress });
   if (want("ceiling")) {
     o.progress("runner ceiling against the loopback stub");
     result.runner_ceiling_rps = (await measureCeiling(3000)).rps;

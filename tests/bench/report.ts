@@ -2,6 +2,7 @@
 import Table from "cli-table3";
 import type { MatrixCell } from "./launch-matrix";
 import type { BenchResult } from "./measure";
+import { routerMarkdown, routerRows, SPILL_HEAD, TTFT_HEAD } from "./router-report";
 
 const plain = { style: { head: [], border: [] } };
 const condition = (hogs: number) => (hogs === 0 ? "quiet" : `${hogs} hog${hogs > 1 ? "s" : ""}`);
@@ -41,6 +42,14 @@ export function benchTables(b: BenchResult): string {
     for (const r of rows) t.push(r);
     out.push(t.toString(), `chosen: ${b.launch.choice.chosen}; derived for this machine: ${b.launch.derived}. ${b.launch.choice.reason}`);
   }
+  if (b.router) {
+    const rows = routerRows(b.router);
+    const ttft = new Table({ ...plain, head: TTFT_HEAD });
+    for (const r of rows.ttft) ttft.push(r);
+    const spill = new Table({ ...plain, head: SPILL_HEAD });
+    for (const r of rows.spill) spill.push(r);
+    out.push(ttft.toString(), `the router adds ${b.router.ttft.added_p50_ms} ms to TTFT at p50, ${b.router.ttft.added_p99_ms} ms at p99`, spill.toString(), `spill-over: ${b.router.spill.gain}x the base alone's throughput`);
+  }
   const s = b.suite_under_hogs;
   if (s) out.push(`--suite all beside ${s.hogs} CPU hogs (threads ${s.threads}): exit ${s.exit_code}, ${s.summary ? `${s.summary.passed}/${s.summary.total} passed` : "no summary"}, ${(s.wall_ms / 1000).toFixed(1)} s${s.error ? `; ${s.error}` : ""}${s.failed.length ? `; failed: ${s.failed.join(" | ")}` : ""}`);
   out.push(`load average (1 min) before ${b.load_average.before.toFixed(2)}, after ${b.load_average.after.toFixed(2)}; ${b.duration_s} s`);
@@ -53,14 +62,15 @@ export function missingSections(b: BenchResult): string[] {
   if (!b.plan_wall_ms || b.unit_policy_suites_wall_ms === undefined || !b.local_stack_cold_start_ms) missing.push("loops");
   if (!b.launch) missing.push("launch");
   if (!b.suite_under_hogs) missing.push("suite-hogs");
+  if (!b.router) missing.push("router");
   if (b.runner_ceiling_rps === undefined) missing.push("ceiling");
   return missing;
 }
 
 export function performanceMarkdown(b: BenchResult): string {
   const missing = missingSections(b);
-  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, runner_ceiling_rps: ceiling } = b;
-  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || ceiling === undefined) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
+  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, router, runner_ceiling_rps: ceiling } = b;
+  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || !router || ceiling === undefined) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
   const m = b.machine;
   const { head, rows } = matrixRows(l);
   const matrix = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -142,5 +152,6 @@ ${loadRows.join("\n")}
 
 Runner ceiling: **${ceiling} req/s** against a loopback stub (32 users), so the runner is never the
 bottleneck of the figures above.
-`;
+
+${routerMarkdown(router, m.cores)}`;
 }

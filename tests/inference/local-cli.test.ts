@@ -4,57 +4,29 @@
  * `npm run local` nor the death of its node process leaves a llama-server, the reaper or a temporary directory.
  * Each run gets a private TMPDIR, so "nothing left" is checked on this run's files only.
  */
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort, PortBusy } from "../../inference-image/local/ports";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
-import { ROOT } from "../helpers/paths";
-import { processesMentioning, until } from "../helpers/processes";
+import { nothingLeft, processesMentioning, type Running, startProcess, until } from "../helpers/processes";
 
-interface Running {
-  child: ChildProcess;
-  tmp: string;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-const tmps: string[] = [];
-
-function start(cmd: string, args: string[]): Running {
-  const tmp = mkdtempSync(path.join(tmpdir(), "hi-cli-test-"));
-  tmps.push(tmp);
-  const child = spawn(cmd, args, { cwd: ROOT, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout?.on("data", (b: Buffer) => (out += b.toString()));
-  child.stderr?.on("data", (b: Buffer) => (err += b.toString()));
-  const closed = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
-  // Bounded: a process that does not stop fails the test with a message instead of hanging it.
-  const exited = Promise.race([closed, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${cmd} ${args.join(" ")} did not exit`)), 30_000).unref())]);
-  exited.catch(() => undefined);
-  return { child, tmp, stdout: () => out, stderr: () => err, exited };
-}
-
+const stacks: LocalStack[] = [];
+const servers: Server[] = [];
 async function healthy(r: Running): Promise<string> {
   const line = await until(() => /llama-server is healthy at (http:\/\/\S+)/.exec(r.stdout()), (m) => m !== null, 60_000);
   if (!line?.[1]) throw new Error(`the stack did not come up:\n${r.stderr()}`);
   return line[1];
 }
 
-/** Nothing of this run is left: no process mentions its TMPDIR, and no hi-* directory is left in it. */
-async function nothingLeft(tmp: string) {
-  const procs = await until(() => processesMentioning(tmp), (p) => p.length === 0, 15_000);
-  const dirs = readdirSync(tmp).filter((d) => d.startsWith("hi-"));
-  return { procs, dirs };
-}
+const tmps: string[] = [];
+const start = (cmd: string, args: string[]): Running => {
+  const r = startProcess(cmd, args);
+  tmps.push(r.tmp);
+  return r;
+};
 
-const stacks: LocalStack[] = [];
-const servers: Server[] = [];
 afterAll(async () => {
   await Promise.all(stacks.map((s) => s.stop()));
   for (const s of servers) s.close();

@@ -8,6 +8,7 @@ import { parseBenchArgs } from "../bench/cli";
 import { type Candidate, chooseLaunch, launchCandidates, type MatrixCell, medianRound } from "../bench/launch-matrix";
 import { type BenchResult, median } from "../bench/measure";
 import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
+import type { RouterBench } from "../bench/router";
 import type { LoadResult } from "../suites/results";
 
 const figures = (users: number, rps: number, p99: number): LoadResult => ({
@@ -37,6 +38,29 @@ const measured = cells({
   "threads 1, poll 0": [[34, 55], [42, 41], [48, 130], [54, 110], [44, 230], [53, 195]],
 });
 
+const routerBench: RouterBench = {
+  base_slots: 4,
+  burst_slots: 4,
+  queue_depth: 4,
+  duration_s: 5,
+  rounds: 3,
+  ttft: {
+    users: 1,
+    max_tokens: 8,
+    direct: { requests: 1719, errors: 0, ttft_p50_ms: 4.04, ttft_p99_ms: 8.09, p50_latency_ms: 8.32, p99_latency_ms: 14.14 },
+    router: { requests: 1573, errors: 0, ttft_p50_ms: 4.3, ttft_p99_ms: 9.45, p50_latency_ms: 9.06, p99_latency_ms: 16.16 },
+    added_p50_ms: 0.26,
+    added_p99_ms: 1.36,
+  },
+  spill: {
+    users: 8,
+    max_tokens: 32,
+    base_alone: { figures: { ...figures(8, 82, 219.14), errors: 10, ttft_p99_ms: 153.22 }, errorSamples: ["HTTP 503"], served: { base: 418 }, roundsRps: [82, 75.8, 86.6] },
+    with_spill: { figures: { ...figures(8, 85.4, 331.52), ttft_p99_ms: 193.28 }, errorSamples: [], served: { base: 245, burst_gcp: 119, burst_aws: 71 }, roundsRps: [80.8, 85.4, 86.4] },
+    gain: 1.04,
+  },
+};
+
 const result: BenchResult = {
   machine: { cpu: "Test CPU", cores: 2, physical_cores: 2, memory_gib: 24, node: "v20.0.0", platform: "linux-x64" },
   measured_at: "2026-11-21T12:00:00.000Z",
@@ -47,6 +71,7 @@ const result: BenchResult = {
   local_stack_cold_start_ms: { median: 532, boot_to_healthy_median: 234, runs: [532, 646, 488] },
   launch: { users: [1, 4, 8], hogs: [0, 1], duration_s: 5, rounds: 3, candidates, derived: "threads 1", slots: 2, cells: measured, choice: chooseLaunch(measured, candidates) },
   suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
+  router: routerBench,
   runner_ceiling_rps: 8908,
 };
 
@@ -115,6 +140,22 @@ describe("benchmark report", () => {
     expect(md).toMatch(/ran 3 times; each cell shows its median round/);
   });
 
+  it("carries the router's figures: TTFT through it against direct, spill-over against the base alone", () => {
+    for (const text of [benchTables(result), performanceMarkdown(result)]) {
+      for (const figure of ["4.04", "9.45", "0.26", "1.36", "75.8", "331.52", "153.22", "burst_gcp 119", "1.04x"]) expect(text).toContain(figure);
+    }
+    const md = performanceMarkdown(result);
+    expect(md).toMatch(/## The router: one hybrid endpoint/);
+    expect(md).toMatch(/\| through the router \(HTTPS\) \| 1573 \| 4\.3 \| 9\.45 \| 9\.06 \| 16\.16 \| 0 \|/);
+    expect(md).toMatch(/The router adds \*\*0\.26 ms\*\* to TTFT at p50/);
+    expect(md).toMatch(/sent 190 of 435 requests to the burst pools: 1\.04x/);
+    expect(md).toMatch(/\| the base alone \(burst in maintenance\) \| 82 \| 82 \/ 75\.8 \/ 86\.6 \|.*\| 10\/410 \(HTTP 503\) \| base 418 \|/);
+    expect(md).toMatch(/503s at the edge of its queue/);
+    const noErrors = { ...routerBench.spill.base_alone, figures: { ...figures(8, 82, 219.14), ttft_p99_ms: 153.22 }, errorSamples: [] };
+    const quiet = performanceMarkdown({ ...result, router: { ...routerBench, spill: { ...routerBench.spill, base_alone: noErrors } } });
+    expect(quiet).not.toMatch(/503s at the edge/);
+  });
+
   it("says so when the derived setting is not the measured choice", () => {
     const md = performanceMarkdown({ ...result, launch: { ...(result.launch as NonNullable<BenchResult["launch"]>), derived: "threads 2" } });
     expect(md).toMatch(/\*\*not the measured choice \(threads 1\)\*\*/);
@@ -123,6 +164,9 @@ describe("benchmark report", () => {
   it("writes docs/performance.md only from a run with every section", () => {
     const { launch: _launch, ...partial } = result;
     expect(missingSections(partial)).toEqual(["launch"]);
+    const { router: _router, ...noRouter } = result;
+    expect(missingSections(noRouter)).toEqual(["router"]);
+    expect(() => performanceMarkdown(noRouter)).toThrow(/missing: router/);
     expect(() => performanceMarkdown(partial)).toThrow(/missing: launch/);
     expect(parseBenchArgs(["--record", "--sections", "launch"])).toMatch(/--record rewrites docs\/performance.md whole/);
   });
@@ -133,7 +177,7 @@ describe("benchmark report", () => {
     [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
     [["--hogs", "1,2"], /--hogs must include 0/],
     [["--hogs", "x"], /--hogs must be a comma-separated list/],
-    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, ceiling \(got nope\)/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, ceiling \(got nope\)/],
     [["--output", "xml"], /--output must be json or table/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
   ])("%j is a usage error naming the flag", (argv, message) => {

@@ -33,7 +33,7 @@ describe("runner exit codes", () => {
     const r = await runScript("suite.ts", ["--suite", "smok"]);
     expect(r.code).toBe(3);
     expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/suite: --suite must be one of smoke, contract, integration, load, all, cloud \(got "smok"\)/);
+    expect(r.stderr).toMatch(/suite: --suite must be one of smoke, contract, integration, load, fleet, all, cloud \(got "smok"\)/);
     expect(r.stderr).toMatch(/^usage: npm run suite/m);
   });
 
@@ -63,6 +63,9 @@ describe("runner exit codes", () => {
     [["--cloud", "aws"], /--cloud only applies to --suite cloud/],
     [["--suite", "cloud"], /--suite cloud needs --cloud aws\|gcp\|hetzner/],
     [["--suite", "cloud", "--cloud", "azure"], /--cloud must be one of aws, gcp, hetzner/],
+    [["--suite", "fleet", "--base-url", "https://router.example.com"], /--suite fleet against --base-url needs --metrics-url/],
+    [["--suite", "smoke", "--metrics-url", "http://127.0.0.1:8405/metrics"], /--metrics-url only applies to --suite fleet/],
+    [["--suite", "fleet", "--metrics-url", "router:8405"], /--metrics-url must be an http/],
   ])("%j is a configuration error naming the flag", async (args, message) => {
     const { code, doc } = await runJson(args);
     expect(code).toBe(3);

@@ -20,6 +20,21 @@ export interface SuiteOptions {
   testTimeoutMs: number;
 }
 
+/** What the fleet suite knows about the router it tests. */
+export interface FleetContext {
+  /** The router's Prometheus exporter. */
+  metricsUrl: string;
+  /** The processes behind the router: only when the runner started the local fleet itself. */
+  control?: {
+    /** Stops every burst endpoint (terminator and node). */
+    stopBurst(): Promise<void>;
+    /** Kills a base node outright (SIGKILL). */
+    killBase(name: string): Promise<void>;
+  };
+  /** The router's spec, known for the local fleet: its queue and the order it tries the burst pools in. */
+  spec?: { queueDepth: number; queueTimeoutSeconds: number; burstOrder: string[] };
+}
+
 export interface SuiteContext {
   http: Http;
   /** The model id the endpoint lists first (OpenAI requests name a model). */
@@ -29,6 +44,8 @@ export interface SuiteContext {
   slots?: number;
   /** Set when the runner started the server itself: its pid, for the memory soak. */
   localPid?: number;
+  /** Set for the fleet suite: the router's metrics, and the fleet's processes when the runner started it. */
+  fleet?: FleetContext;
   options: SuiteOptions;
   /** Aborted when the test's deadline passes. */
   signal: AbortSignal;

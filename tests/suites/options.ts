@@ -30,6 +30,7 @@ const schema = z
   .object({
     suite: z.enum(SUITE_CHOICES, { error: `--suite must be one of ${SUITE_CHOICES.join(", ")}` }).default("all"),
     "base-url": baseUrlSchema.optional(),
+    "metrics-url": z.url({ protocol: /^https?$/, error: "--metrics-url must be an http:// or https:// URL" }).optional(),
     output: z.enum(["json", "text"], { error: "--output must be json or text" }).default("text"),
     duration: num("duration", 1, 3600).default(10),
     concurrency: num("concurrency", 1, 256, true).default(4),
@@ -46,6 +47,8 @@ const schema = z
     if (o.suite === "cloud" && !o.cloud) ctx.addIssue({ code: "custom", message: `--suite cloud needs --cloud ${CLOUDS.join("|")}` });
     if (o.suite !== "cloud" && o.cloud) ctx.addIssue({ code: "custom", message: "--cloud only applies to --suite cloud" });
     if (o.suite !== "cloud" && o["skip-teardown"]) ctx.addIssue({ code: "custom", message: "--skip-teardown only applies to --suite cloud" });
+    if (o.suite !== "fleet" && o["metrics-url"]) ctx.addIssue({ code: "custom", message: "--metrics-url only applies to --suite fleet" });
+    if (o.suite === "fleet" && o["base-url"] && !o["metrics-url"]) ctx.addIssue({ code: "custom", message: "--suite fleet against --base-url needs --metrics-url, the router's Prometheus exporter (http://<router>:8405/metrics)" });
   });
 
 export type RunnerOptions = z.infer<typeof schema>;
@@ -53,6 +56,7 @@ export type RunnerOptions = z.infer<typeof schema>;
 const FLAGS = {
   suite: { type: "string" },
   "base-url": { type: "string" },
+  "metrics-url": { type: "string" },
   output: { type: "string" },
   duration: { type: "string" },
   concurrency: { type: "string" },
@@ -87,10 +91,12 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
 }
 
 
-export const USAGE = `usage: npm run suite -- [--suite smoke|contract|integration|load|all|cloud] [--base-url URL] [--output json|text] ...
+export const USAGE = `usage: npm run suite -- [--suite smoke|contract|integration|load|all|fleet|cloud] [--base-url URL] [--output json|text] ...
 Runs the test suites against an endpoint, or against the local stack it starts (no --base-url).
-  --suite NAME            smoke, contract, integration, load, all (default), cloud (needs --cloud aws|gcp|hetzner)
-  --base-url URL          an http(s):// endpoint; without it the local stack is started and stopped
+  --suite NAME            smoke, contract, integration, load, all (default: the first four), fleet (the router:
+                          spill-over, queue, retries, 503; starts the local fleet), cloud (needs --cloud aws|gcp|hetzner)
+  --base-url URL          an http(s):// endpoint; without it the local stack (or fleet) is started and stopped
+  --metrics-url URL       --suite fleet against --base-url: the router's Prometheus exporter
   --output json|text      json prints one document on stdout (docs/test-results.schema.json); default text
   --api-key K             bearer key (or HI_API_KEY)
   --wait S                seconds to wait for /health, with progress on stderr (default ${DEFAULT_WAIT_S})
@@ -99,6 +105,8 @@ Runs the test suites against an endpoint, or against the local stack it starts (
   --latency-ms MS         smoke p95 threshold (default 2000)  --soak-requests N memory soak requests (default 40)
   --max-error-rate R      load error rate accepted (default 0.01)
   --cloud aws|gcp|hetzner, --skip-teardown   for --suite cloud
+An https:// endpoint with a private or self-signed certificate (npm run local -- --fleet prints its own): set
+NODE_EXTRA_CA_CERTS to the certificate file.
 Exit codes: 0 passed, 1 a test failed, 2 the endpoint is not reachable or not healthy (or went away), 3 a bad flag or value.`;
 
 /** The --suite value as given, read leniently so a usage error can still name the suite that was asked for. */

@@ -5,9 +5,12 @@
  */
 import { z } from "zod";
 
+/** The suites `--suite all` runs against one endpoint. */
 export const SUITES = ["smoke", "contract", "integration", "load"] as const;
-export const SUITE_CHOICES = [...SUITES, "all", "cloud"] as const;
-export type SuiteName = (typeof SUITES)[number];
+/** The router's behaviour: against the local fleet, or a router given with --base-url and --metrics-url. */
+export const FLEET_SUITE = "fleet";
+export const SUITE_CHOICES = [...SUITES, FLEET_SUITE, "all", "cloud"] as const;
+export type SuiteName = (typeof SUITES)[number] | typeof FLEET_SUITE;
 
 export const EXIT = { passed: 0, failed: 1, infrastructure: 2, configuration: 3 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

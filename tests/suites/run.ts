@@ -2,7 +2,7 @@
  * Runs the chosen suites against a target and builds the results document. Never throws for an expected
  * problem: a bad option, an unreachable endpoint and a failing test all end as a document with an exit code.
  */
-import { describeAnswer, HealthTimeout, waitHealthy } from "../../inference-image/local/health";
+import { describeAnswer, HealthTimeout, type TlsTrust, waitHealthy } from "../../inference-image/local/health";
 import { runTest, type SuiteContext, type SuiteOptions } from "./framework";
 import { Http } from "./http";
 import type { RunnerOptions } from "./options";
@@ -53,9 +53,9 @@ async function discover(http: Http): Promise<{ model: string; slots?: number }> 
 }
 
 /** After a failed test: is the endpoint still there? Probes /health, backing off, for up to `graceMs`. */
-export async function endpointGone(baseUrl: string, graceMs = 5000): Promise<string | undefined> {
+export async function endpointGone(baseUrl: string, graceMs = 5000, tls?: TlsTrust): Promise<string | undefined> {
   try {
-    await waitHealthy(baseUrl, { timeoutMs: graceMs, intervalMs: 500 });
+    await waitHealthy(baseUrl, { timeoutMs: graceMs, intervalMs: 500, ...(tls ? { tls } : {}) });
     return undefined;
   } catch (e) {
     if (e instanceof HealthTimeout) return `/health: ${describeAnswer(e.last)} for ${(e.waitedMs / 1000).toFixed(1)} s`;
@@ -81,7 +81,7 @@ export async function runSuites(o: RunnerOptions, io: RunIo): Promise<ResultsDoc
   let http: Http | undefined;
   try {
     target = await openTarget(o, io);
-    http = new Http(target.baseUrl, target.apiKey, Math.max(16, o.concurrency * 2));
+    http = new Http(target.baseUrl, target.apiKey, Math.max(16, o.concurrency * 2), target.tls);
     const found = await discover(http);
     const base: Omit<SuiteContext, "signal"> = {
       http,
@@ -89,6 +89,7 @@ export async function runSuites(o: RunnerOptions, io: RunIo): Promise<ResultsDoc
       ...(target.apiKey ? { apiKey: target.apiKey } : {}),
       ...(found.slots ? { slots: found.slots } : {}),
       ...(target.localPid ? { localPid: target.localPid } : {}),
+      ...(target.fleet ? { fleet: target.fleet } : {}),
       options: suiteOptions(o),
       progress: io.progress,
       artifacts: {},
@@ -101,7 +102,7 @@ export async function runSuites(o: RunnerOptions, io: RunIo): Promise<ResultsDoc
         tests.push(r);
         io.onResult?.(r);
         // A failure may be the endpoint going away: then the rest of the run would only count refused connections.
-        if (r.status === "failed" && (lost = await endpointGone(target.baseUrl)) !== undefined) {
+        if (r.status === "failed" && (lost = await endpointGone(target.baseUrl, 5000, target.tls)) !== undefined) {
           lost = `the endpoint stopped answering during ${r.name}: ${lost}`;
           break run;
         }

@@ -1,11 +1,15 @@
 /**
- * Where the suites run: an endpoint given with --base-url, or the local stack, started for the run and stopped
- * after it. Either way the endpoint must be healthy before a test runs; if it is not, that is an
- * infrastructure error (exit 2), not a test failure.
+ * Where the suites run: an endpoint given with --base-url, or the local stack (the local fleet for --suite fleet),
+ * started for the run and stopped after it. Either way the endpoint must be healthy before a test runs; if it is
+ * not, that is an infrastructure error (exit 2), not a test failure.
  */
 import { randomBytes } from "node:crypto";
-import { waitHealthy } from "../../inference-image/local/health";
+import { readFileSync } from "node:fs";
+import { burstOrder } from "../../infra/hetzner/haproxy";
+import { type LocalFleet, startLocalFleet } from "../../inference-image/local/fleet";
+import { type TlsTrust, waitHealthy } from "../../inference-image/local/health";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
+import type { FleetContext } from "./framework";
 import type { RunnerOptions } from "./options";
 import { waitingLine } from "./wait-healthy";
 
@@ -18,11 +22,23 @@ export interface Target {
   kind: "local" | "remote";
   apiKey?: string;
   localPid?: number;
+  /** A certificate the client trusts besides the system's: the local fleet's self-signed one. */
+  tls?: TlsTrust;
+  fleet?: FleetContext;
   stop(): Promise<void>;
 }
 
 export interface TargetIo {
   progress: (line: string) => void;
+}
+
+/** The local fleet as the fleet suite sees it: its router, its metrics, its processes and its spec. */
+export function fleetContext(fleet: LocalFleet): FleetContext {
+  return {
+    metricsUrl: fleet.metricsUrl,
+    control: { stopBurst: () => fleet.stopBurst(), killBase: (name) => fleet.killBase(name) },
+    spec: { queueDepth: fleet.spec.queue.depth, queueTimeoutSeconds: fleet.spec.queue.timeoutSeconds, burstOrder: burstOrder(fleet.spec.burst).map((b) => `burst_${b.name}`) },
+  };
 }
 
 export async function openTarget(o: RunnerOptions, io: TargetIo): Promise<Target> {
@@ -34,14 +50,27 @@ export async function openTarget(o: RunnerOptions, io: TargetIo): Promise<Target
     } catch (e) {
       throw new InfrastructureError((e as Error).message);
     }
-    return { baseUrl, kind: "remote", ...(apiKey ? { apiKey } : {}), stop: async () => undefined };
+    const metricsUrl = o["metrics-url"];
+    return { baseUrl, kind: "remote", ...(apiKey ? { apiKey } : {}), ...(metricsUrl ? { fleet: { metricsUrl } } : {}), stop: async () => undefined };
   }
-  // The local stack always runs with a key, so the authentication tests have something to check.
+  // The local stack and fleet always run with a key, so the authentication tests have something to check.
   const key = apiKey ?? randomBytes(16).toString("hex");
+  const healthTimeoutMs = Math.max(o.wait, 30) * 1000;
+  const progress = (p: { step: string; percent?: number }) => p.percent === undefined && io.progress(p.step);
+  if (o.suite === "fleet") {
+    let fleet: LocalFleet;
+    try {
+      io.progress("starting the local fleet (base and burst llama-servers through the boot path, TLS terminators, the HAProxy router)");
+      fleet = await startLocalFleet({ apiKey: key, port: 0, healthTimeoutMs, progress });
+    } catch (e) {
+      throw new InfrastructureError(`the local fleet did not come up: ${(e as Error).message}`);
+    }
+    return { baseUrl: fleet.baseUrl, kind: "local", apiKey: key, tls: { ca: readFileSync(fleet.certFile, "utf8") }, fleet: fleetContext(fleet), stop: () => fleet.stop() };
+  }
   let stack: LocalStack;
   try {
     io.progress("starting the local stack (llama-server from the build cache, test model from the S3 emulator)");
-    stack = await startLocalStack({ apiKey: key, port: 0, healthTimeoutMs: Math.max(o.wait, 30) * 1000, progress: (p) => p.percent === undefined && io.progress(p.step) });
+    stack = await startLocalStack({ apiKey: key, port: 0, healthTimeoutMs, progress });
   } catch (e) {
     throw new InfrastructureError(`the local stack did not come up: ${(e as Error).message}`);
   }

@@ -23,6 +23,11 @@ export class Latencies {
     return Math.round(this.h.getValueAtPercentile(percentile) / 10) / 100;
   }
 
+  /** Adds another distribution's values to this one. */
+  merge(other: Latencies): void {
+    this.h.add(other.h);
+  }
+
   get max(): number {
     return this.h.totalCount === 0 ? 0 : Math.round(this.h.maxValue / 10) / 100;
   }

@@ -1,0 +1,22 @@
+/** What `npm run local` prints: the line to paste to try a stack, and the build progress. */
+import { shellQuote } from "../../infra/inference/bootscript";
+
+/** The curl line people paste to try the stack: with the key when one is required, quoted for the shell. */
+export function tryCommand(stack: { baseUrl: string; apiKey?: string }, caFile?: string): string {
+  const auth = stack.apiKey !== undefined ? ` -H ${shellQuote(`authorization: Bearer ${stack.apiKey}`)}` : "";
+  const ca = caFile ? ` --cacert ${shellQuote(caFile)}` : "";
+  return `curl${ca} ${stack.baseUrl}/v1/completions -H 'content-type: application/json'${auth} -d '{"prompt":"Hello","max_tokens":16}'`;
+}
+
+/** Build progress on stderr: one redrawn line on a terminal, every 10% otherwise. */
+export function progressSink(io: { stderr: (s: string) => void; tty: boolean }): (p: { step: string; percent?: number }) => void {
+  let lastPercent = -1;
+  return (p) => {
+    if (p.percent === undefined) io.stderr(`local: ${p.step}\n`);
+    else if (p.percent !== lastPercent) {
+      lastPercent = p.percent;
+      if (io.tty) io.stderr(`\rlocal: ${p.step} ${p.percent}%${p.percent === 100 ? "\n" : ""}`);
+      else if (p.percent % 10 === 0) io.stderr(`local: ${p.step} ${p.percent}%\n`);
+    }
+  };
+}
