@@ -1,7 +1,7 @@
 /**
  * The benchmark: wall times of the fast feedback loops, the launch-spec candidates side by side (quiet and beside a
- * CPU hog), `--suite all` beside two hogs, and the runner's ceiling. These are measurements, never pass/fail:
- * slowness is reported, not failed.
+ * CPU hog), `--suite all` beside two hogs, the runner's ceiling, and the boot path's cold start with a 1 GiB model.
+ * These are measurements, never pass/fail: slowness is reported, not failed.
  */
 import { spawn } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -11,12 +11,13 @@ import { CLIENT_CORES, hostMachine } from "../../inference-image/local/host-cpu"
 import { startLocalStack } from "../../inference-image/local/stack";
 import { measureCeiling } from "../suites/load/ceiling";
 import type { ResultsDocument } from "../suites/results";
+import { type ColdStartResult, runColdStart } from "./cold-start";
 import { withHogs } from "./hogs";
 import { type Candidate, candidateName, chooseLaunch, type LaunchChoice, launchCandidates, type MatrixCell, runLaunchMatrix } from "./launch-matrix";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export const SECTIONS = ["loops", "launch", "suite-hogs", "ceiling"] as const;
+export const SECTIONS = ["loops", "launch", "suite-hogs", "ceiling", "cold-start"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -29,6 +30,8 @@ export interface BenchOptions {
   hogs: number[];
   /** CPU hogs beside `--suite all`. */
   suiteHogs: number;
+  /** Rounds of the cold-start steps; each figure is the median round. */
+  coldRounds: number;
   sections: readonly Section[];
   progress: (line: string) => void;
 }
@@ -67,6 +70,7 @@ export interface BenchResult {
   };
   suite_under_hogs?: SuiteUnderHogs;
   runner_ceiling_rps?: number;
+  cold_start?: ColdStartResult;
 }
 
 export const median = (xs: number[]) => {
@@ -174,6 +178,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     o.progress("runner ceiling against the loopback stub");
     result.runner_ceiling_rps = (await measureCeiling(3000)).rps;
   }
+  if (want("cold-start")) result.cold_start = await runColdStart({ rounds: o.coldRounds, progress: o.progress });
   result.load_average.after = loadavg()[0] ?? 0;
   result.duration_s = Math.round((performance.now() - t0) / 1000);
   return result;

@@ -8,6 +8,7 @@ import { parseBenchArgs } from "../bench/cli";
 import { type Candidate, chooseLaunch, launchCandidates, type MatrixCell, medianRound } from "../bench/launch-matrix";
 import { type BenchResult, median } from "../bench/measure";
 import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
+import { coldStartFixture } from "../fixtures/bench/cold-start";
 import type { LoadResult } from "../suites/results";
 
 const figures = (users: number, rps: number, p99: number): LoadResult => ({
@@ -48,6 +49,7 @@ const result: BenchResult = {
   launch: { users: [1, 4, 8], hogs: [0, 1], duration_s: 5, rounds: 3, candidates, derived: "threads 1", slots: 2, cells: measured, choice: chooseLaunch(measured, candidates) },
   suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
   runner_ceiling_rps: 8908,
+  cold_start: coldStartFixture(),
 };
 
 describe("benchmark rule", () => {
@@ -133,7 +135,8 @@ describe("benchmark report", () => {
     [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
     [["--hogs", "1,2"], /--hogs must include 0/],
     [["--hogs", "x"], /--hogs must be a comma-separated list/],
-    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, ceiling \(got nope\)/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, ceiling, cold-start \(got nope\)/],
+    [["--cold-rounds", "0"], /--cold-rounds must be an integer from 1 to 15/],
     [["--output", "xml"], /--output must be json or table/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
   ])("%j is a usage error naming the flag", (argv, message) => {
