@@ -62,9 +62,9 @@ fi
 
 # rclone flags: one try per call (this script retries), short timeouts, no bucket probing.
 # The model comes in parallel ranged streams: S3 serves each connection at a fraction of what a node can take
-# (docs/performance.md, "Cold start"). rclone names the streams' count and, through the cutoff, their
-# smallest size. Its own check after the copy is skipped: after a ranged download it reads the whole file
-# again for the store's MD5 (when the store keeps one), and verified() reads it for the sha256 anyway.
+# (docs/performance.md, "Cold start"). rclone opens one stream per cutoff's worth of object, up to STREAMS.
+# Its own check after the copy is skipped: after a ranged download it reads the whole file again for the
+# store's MD5 (when the store keeps one), and verified() reads it for the sha256 anyway. Sizes are still compared.
 RCLONE_FLAGS=(--retries 1 --low-level-retries 1 --contimeout 10s --timeout 60s --s3-no-check-bucket --gcs-no-check-bucket --no-traverse --stats 0
   --multi-thread-streams "$STREAMS" --multi-thread-cutoff "${CUTOFF_MIB}Mi" --ignore-checksum)
 
