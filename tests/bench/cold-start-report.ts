@@ -39,6 +39,16 @@ export function coldStartTable(c: ColdStartResult): string {
   ].join("\n");
 }
 
+/** One stream against the boot path's streams on loopback, in words that fit whichever way it came out. */
+function streamsHere(c: ColdStartResult, oneStream: number | undefined): string {
+  if (oneStream === undefined) return "";
+  const x = oneStream / c.transfer_ms.median;
+  const pair = `(${s(oneStream)} s against ${s(c.transfer_ms.median)} s)`;
+  if (x >= 1.1) return `Here ${c.streams} streams fetch the object ${x.toFixed(1)}× as fast as one ${pair}.`;
+  if (x <= 0.9) return `Here one stream fetches the object ${(1 / x).toFixed(1)}× as fast as ${c.streams} ${pair}.`;
+  return `Here one stream fetches the object about as fast as ${c.streams} ${pair}.`;
+}
+
 export function coldStartMarkdown(c: ColdStartResult): string {
   const p = c.projection;
   const met = c.ratio_to_bare_copy <= COLD_START_GOAL;
@@ -71,11 +81,11 @@ the one that carries over.
 
 What the boot path does, and why:
 
-- **Ranged streams.** On loopback one stream already moves the object about as fast as ${c.streams} do (${transfer1 !== undefined ? s(transfer1) : "-"} s against
-  ${s(c.transfer_ms.median)} s): the emulator has no per-connection limit and the two cores are the bottleneck. S3 has one:
-  AWS advises "one concurrent request for each 85–90 MB/s of desired network throughput" and about 15 to fill a
-  10 Gb/s NIC ([S3 performance guidelines](${S3_PER_CONNECTION_SOURCE})). \`HI_FETCH_STREAMS\` defaults to ${c.streams}; the
-  projection below is where it pays.
+- **Ranged streams.** ${streamsHere(c, transfer1)} The emulator sets no per-connection limit, so on loopback this shows
+  only how the work spreads over the two cores. S3 limits each connection: AWS advises "one concurrent request
+  for each 85–90 MB/s of desired network throughput" and about 15 to fill a 10 Gb/s NIC
+  ([S3 performance guidelines](${S3_PER_CONNECTION_SOURCE})). \`HI_FETCH_STREAMS\` defaults to ${c.streams}; the projection
+  below is where it pays.
 - **No second read for rclone's own check.** After a ranged download rclone reads the whole file again to compare
   the store's MD5 when the store has one; the sha256 reads it anyway, so \`--ignore-checksum\` drops rclone's pass
   (sizes are still compared). The boot path before this change (rclone's defaults, its MD5, then \`sha256sum\`):
@@ -102,7 +112,8 @@ What the boot path does, and why:
 
 The prod model (\`Pulumi.prod.yaml\`: ${p.size_bytes} bytes, ${gb(p.size_bytes)} GB) at ${p.per_connection_mb_s} MB/s per stream (the low end of AWS's
 85–90 MB/s), with the sha256 at the rate measured here (${hashRate.toFixed(2)} GB/s) and llama-server's load scaled from here
-(${(loadPerGib / 1000).toFixed(2)} s per GiB); "other" is what the boot path spent here beyond download, hash and load (process starts, checks).
+(${(loadPerGib / 1000).toFixed(2)} s per GiB); "other" is what the boot path spent here beyond download, hash and load (process starts, checks; per round,
+then the median).
 
 | streams | download s | sha256 s | load s | other s | boot-to-healthy s | ÷ download | ÷ bare copy (${p.bare_copy_streams} streams, ${p.bare_copy_s} s) |
 |---|---|---|---|---|---|---|---|

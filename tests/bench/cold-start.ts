@@ -154,6 +154,15 @@ export function stepEnv(store: Pick<ModelStore, "endpoint" | "bucket" | "env">, 
   return { ...store.env, SRC: src, DST: dst, SHA: sha256, BOOT: BOOT_RCLONE_FLAGS, N: String(streams), CUTOFF: String(cutoffMib) };
 }
 
+/**
+ * What the boot path spends beyond its download, hash and load: per round (the parts of one round saw the same
+ * machine), then the median of the rounds.
+ */
+export function otherMs(boot: number[], transfer: number[], hash: number[], load: number[]): number {
+  const perRound = boot.map((b, i) => b - (transfer[i] ?? 0) - (hash[i] ?? 0) - (load[i] ?? 0));
+  return figure(perRound).median;
+}
+
 function prodModelSize(): number {
   return parseStackConfig(rawConfig(readStackFile(ROOT, "prod").config)).model.sizeBytes;
 }
@@ -233,7 +242,7 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
       perConnectionBytesPerS: S3_PER_CONNECTION_BYTES_PER_S,
       hashBytesPerS: size / (hashOpenssl.median / 1000),
       loadMsPerByte: load.median / size,
-      otherMs: boot.median - transfer.median - hashOpenssl.median - load.median,
+      otherMs: otherMs(runs.get("boot") ?? [], runs.get("transfer") ?? [], runs.get("hash-openssl") ?? [], runs.get("load") ?? []),
     }, streams);
     return {
       model: { name: model.name, size_bytes: size, n_embd: COLD_START_MODEL.nEmbd, n_layer: COLD_START_MODEL.nLayer, n_ff: COLD_START_MODEL.nFf },

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ModelStore, startModelStore } from "../../inference-image/local/model-store";
 import { ensureTestModel, type TestModel } from "../../inference-image/local/test-model";
 import { sha256 } from "../../inference-image/local/tiny-model";
-import { bootDefault, fetchSteps, figure, stepEnv, timedShell } from "../bench/cold-start";
+import { bootDefault, fetchSteps, figure, otherMs, stepEnv, timedShell } from "../bench/cold-start";
 import { projectColdStart, rcloneDefaultStreams } from "../bench/cold-start-projection";
 import { COLD_START_GOAL, coldStartMarkdown, coldStartTable } from "../bench/cold-start-report";
 import { coldStartFixture } from "../fixtures/bench/cold-start";
@@ -51,6 +51,18 @@ describe("the cold-start benchmark's inputs and report", () => {
   it("keeps every run and the median of odd and even counts", () => {
     expect(figure([300, 100, 200])).toEqual({ median: 200, runs: [300, 100, 200] });
     expect(figure([4, 1, 3, 2]).median).toBe(3);
+  });
+
+  it("takes the boot path's rest per round, then the median", () => {
+    // Round 2 is slow throughout: its boot time is mostly its own slow download, not rest.
+    expect(otherMs([3000, 6000, 3100], [1500, 4200, 1550], [800, 900, 820], [600, 700, 610])).toBe(120);
+  });
+
+  it("describes the streams against one stream whichever way the loopback figures came out", () => {
+    const c = coldStartFixture();
+    expect(coldStartMarkdown(c)).toContain("Here 16 streams fetch the object 2.0× as fast as one (3.11 s against 1.59 s).");
+    const same = { ...c, variants: c.variants.map((v) => (v.id === "transfer-1" ? { ...v, ms: { median: 1600, runs: [1600] } } : v)) };
+    expect(coldStartMarkdown(same)).toContain("Here one stream fetches the object about as fast as 16 (1.60 s against 1.59 s).");
   });
 
   it("puts every figure, both ratios and the projection in the table and the markdown", () => {
