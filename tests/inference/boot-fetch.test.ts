@@ -2,7 +2,7 @@
  * The boot path's download: parallel ranged streams from the S3 emulator, what a spoiled stream leads to, the
  * hashing tool, and the fetch settings. llama-server is a fake that records the sha256 of the file it was given.
  */
-import { chmodSync, existsSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,13 @@ import { type S3Proxy, type Spoil, startS3Proxy } from "../fixtures/servers/s3-p
 let model: TestModel;
 let store: ModelStore;
 const proxies: S3Proxy[] = [];
+const dirs: string[] = [];
+/** A temporary directory, removed after the suite. */
+const tempDir = (prefix: string) => {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  dirs.push(dir);
+  return dir;
+};
 
 beforeAll(async () => {
   model = await ensureTestModel();
@@ -24,6 +31,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(proxies.map((p) => p.close()));
   await store?.stop();
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** The tiny model is about 5 MB: a 1 MiB cutoff splits it into as many streams as asked for (up to 4; rclone's default is 4). */
@@ -46,7 +54,7 @@ interface Boot {
 
 /** Runs boot.sh through the given endpoint with a fake llama-server, to completion. */
 async function boot(endpoint: string, overrides: Record<string, string> = {}): Promise<Boot> {
-  const dir = mkdtempSync(path.join(tmpdir(), "hi-fetch-"));
+  const dir = tempDir("hi-fetch-");
   const fake = path.join(dir, "llama-server");
   writeFileSync(fake, `#!/usr/bin/env bash\nsha256sum "$2" | cut -d' ' -f1 > ${dir}/served\n`);
   chmodSync(fake, 0o755);
@@ -135,7 +143,7 @@ describe("the model download", () => {
 
 /** A directory of links to the tools the boot path and the fake server call, leaving out `omit`. */
 function toolDir(omit: string[], extra: Record<string, string> = {}): string {
-  const dir = mkdtempSync(path.join(tmpdir(), "hi-tools-"));
+  const dir = tempDir("hi-tools-");
   const tools = ["bash", "env", "rclone", "stat", "cut", "mkdir", "dirname", "rm", "mv", "sleep", "grep", "tail", "tr", "sha256sum", "cp", "openssl"];
   const searchPath = (process.env.PATH ?? "").split(":");
   for (const tool of tools.filter((t) => !omit.includes(t))) {
@@ -152,7 +160,7 @@ function toolDir(omit: string[], extra: Record<string, string> = {}): string {
 
 describe("the checksum", () => {
   it("is computed with openssl when it is installed", async () => {
-    const calls = path.join(mkdtempSync(path.join(tmpdir(), "hi-openssl-")), "calls");
+    const calls = path.join(tempDir("hi-openssl-"), "calls");
     const real = path.join(toolDir([]), "openssl");
     const dir = toolDir(["openssl"], { openssl: `#!/usr/bin/env bash\necho "$*" >> ${calls}\nexec ${real} "$@"\n` });
     const r = await boot(store.endpoint, { PATH: dir });

@@ -1,6 +1,6 @@
 import { gguf } from "@huggingface/gguf";
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -102,10 +102,15 @@ describe("the GGUF writer and the tiny model", () => {
   });
 
   it("writes the same bytes to a file, one tensor at a time", () => {
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "hi-gguf-")), "tiny.gguf");
-    const size = writeTinyModel(file, vocab);
-    expect(size).toBe(statSync(file).size);
-    expect(sha256(readFileSync(file))).toBe(sha256(generateTinyModel(vocab)));
+    const dir = mkdtempSync(path.join(tmpdir(), "hi-gguf-"));
+    try {
+      const file = path.join(dir, "tiny.gguf");
+      const size = writeTinyModel(file, vocab);
+      expect(size).toBe(statSync(file).size);
+      expect(sha256(readFileSync(file))).toBe(sha256(generateTinyModel(vocab)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -125,7 +130,8 @@ describe("a larger model with tiled weights", () => {
 
   it("loads in llama-server, which answers /health and a completion", async () => {
     const { binary } = await ensureLlamaServer();
-    const file = path.join(mkdtempSync(path.join(tmpdir(), "hi-tiled-")), "tiled.gguf");
+    const dir = mkdtempSync(path.join(tmpdir(), "hi-tiled-"));
+    const file = path.join(dir, "tiled.gguf");
     writeTinyModel(file, vocab, tiled);
     const port = await freePort();
     const server = spawn(binary, ["--model", file, "--host", "127.0.0.1", "--port", String(port), "--threads", "1", "--ctx-size", "256"], { stdio: "ignore" });
@@ -137,6 +143,7 @@ describe("a larger model with tiled weights", () => {
     } finally {
       server.kill("SIGKILL");
       await exited(server);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
