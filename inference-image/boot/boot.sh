@@ -11,6 +11,8 @@
 #   HI_THREADS_BATCH (default HI_THREADS)  HI_POLL (0-100, optional: llama.cpp's default when empty)
 #   HI_S3_ENDPOINT HI_S3_REGION  for S3-compatible stores outside AWS (credentials from AWS_* variables)
 #   HI_FETCH_ATTEMPTS (5) HI_FETCH_BACKOFF_SECONDS (2)  retries of a failed or corrupt download
+#   HI_FETCH_STREAMS (16, 1-64)  parallel ranged streams for s3:// and gs:// (1: a single stream)
+#   HI_FETCH_CUTOFF_MIB (64)  objects from this size up are fetched in streams of at least this size
 #   LLAMA_SERVER_BIN  the server binary (/app/llama-server in the image)
 #
 # Exit codes: 10 bad settings, 11 store unreachable or transfer failed, 12 object not found,
@@ -43,12 +45,28 @@ done
 if [ -n "${HI_POLL:-}" ] && ! { [[ "$HI_POLL" =~ ^[0-9]+$ ]] && [ "$HI_POLL" -le 100 ]; }; then
   die "$E_CONFIG" "HI_POLL must be an integer from 0 to 100 or empty (got '$HI_POLL')"
 fi
+if [ -n "${HI_MODEL_SIZE:-}" ] && ! [[ "$HI_MODEL_SIZE" =~ ^[0-9]+$ ]]; then
+  die "$E_CONFIG" "HI_MODEL_SIZE must be a size in bytes or empty (got '$HI_MODEL_SIZE')"
+fi
 LLAMA_SERVER_BIN=${LLAMA_SERVER_BIN:-/app/llama-server}
 ATTEMPTS=${HI_FETCH_ATTEMPTS:-5}
 BACKOFF=${HI_FETCH_BACKOFF_SECONDS:-2}
+STREAMS=${HI_FETCH_STREAMS:-16}
+CUTOFF_MIB=${HI_FETCH_CUTOFF_MIB:-64}
+[[ "$ATTEMPTS" =~ ^[1-9][0-9]*$ ]] || die "$E_CONFIG" "HI_FETCH_ATTEMPTS must be a positive integer (got '$ATTEMPTS')"
+[[ "$BACKOFF" =~ ^[0-9]+$ ]] || die "$E_CONFIG" "HI_FETCH_BACKOFF_SECONDS must be a whole number of seconds (got '$BACKOFF')"
+if ! [[ "$STREAMS" =~ ^[1-9][0-9]*$ ]] || [ "$STREAMS" -gt 64 ]; then
+  die "$E_CONFIG" "HI_FETCH_STREAMS must be an integer from 1 to 64 (got '$STREAMS')"
+fi
+[[ "$CUTOFF_MIB" =~ ^[1-9][0-9]*$ ]] || die "$E_CONFIG" "HI_FETCH_CUTOFF_MIB must be a positive integer (got '$CUTOFF_MIB')"
 
 # rclone flags: one try per call (this script retries), short timeouts, no bucket probing.
-RCLONE_FLAGS=(--retries 1 --low-level-retries 1 --contimeout 10s --timeout 60s --s3-no-check-bucket --gcs-no-check-bucket --no-traverse --stats 0)
+# The model comes in parallel ranged streams: S3 serves each connection at a fraction of what a node can take
+# (docs/performance.md, "Cold start"). rclone opens one stream per cutoff's worth of object, up to STREAMS.
+# Its own check after the copy is skipped: after a ranged download it reads the whole file again for the
+# store's MD5 (when the store keeps one), and verified() reads it for the sha256 anyway. Sizes are still compared.
+RCLONE_FLAGS=(--retries 1 --low-level-retries 1 --contimeout 10s --timeout 60s --s3-no-check-bucket --gcs-no-check-bucket --no-traverse --stats 0
+  --multi-thread-streams "$STREAMS" --multi-thread-cutoff "${CUTOFF_MIB}Mi" --ignore-checksum)
 
 s3_remote() {
   local opts="provider=AWS,env_auth=true"
@@ -92,6 +110,16 @@ fetch_once() {
   esac
 }
 
+# The sha256 of a file. OpenSSL uses the CPU's SHA extensions where it has them (several times faster than
+# coreutils' sha256sum on the same file: docs/performance.md); sha256sum where openssl is missing.
+sha256_of() {
+  if command -v openssl >/dev/null 2>&1; then
+    openssl dgst -sha256 -r "$1" | cut -d' ' -f1
+  else
+    sha256sum "$1" | cut -d' ' -f1
+  fi
+}
+
 verified() {
   local file=$1 size sum
   if [ -n "${HI_MODEL_SIZE:-}" ]; then
@@ -101,7 +129,7 @@ verified() {
       return 1
     fi
   fi
-  sum=$(sha256sum "$file" | cut -d' ' -f1)
+  sum=$(sha256_of "$file")
   if [ "$sum" != "$HI_MODEL_SHA256" ]; then
     log "sha256 $sum, expected $HI_MODEL_SHA256"
     return 1

@@ -1,7 +1,8 @@
 /**
  * A small GGUF (v3) reader and writer: header, key-value pairs, tensor infos, alignment.
- * Enough to copy a tokenizer out of llama.cpp's vocab files and to write a tiny model.
+ * Enough to copy a tokenizer out of llama.cpp's vocab files and to write a generated model.
  */
+import { closeSync, openSync, writeSync } from "node:fs";
 
 export enum GgufType {
   UINT8 = 0, INT8 = 1, UINT16 = 2, INT16 = 3, UINT32 = 4, INT32 = 5, FLOAT32 = 6, BOOL = 7, STRING = 8, ARRAY = 9, UINT64 = 10, INT64 = 11, FLOAT64 = 12,
@@ -138,7 +139,19 @@ export interface TensorData {
   data: Buffer;
 }
 
-export function writeGguf(kv: Map<string, GgufValue>, tensors: TensorData[], alignment = 32): Buffer {
+/** A tensor whose bytes are produced only when they are written: a large model never sits in memory whole. */
+export interface TensorSource {
+  name: string;
+  dims: number[];
+  type: GgmlType;
+  byteLength: number;
+  data(): Buffer;
+}
+
+const padded = (n: number, alignment: number) => Math.ceil(n / alignment) * alignment;
+
+/** Everything before the tensor data: header, key-value pairs, tensor infos, padding to the alignment. */
+function ggufHead(kv: Map<string, GgufValue>, tensors: Pick<TensorSource, "name" | "dims" | "type" | "byteLength">[], alignment: number): Buffer {
   const w = new Writer();
   w.u32(MAGIC);
   w.u32(3);
@@ -163,14 +176,43 @@ export function writeGguf(kv: Map<string, GgufValue>, tensors: TensorData[], ali
     for (const d of t.dims) w.u64(d);
     w.u32(t.type);
     w.u64(offset);
-    offset += Math.ceil(t.data.length / alignment) * alignment;
+    offset += padded(t.byteLength, alignment);
   }
   w.pad(alignment);
+  return w.toBuffer();
+}
+
+export function writeGguf(kv: Map<string, GgufValue>, tensors: TensorData[], alignment = 32): Buffer {
+  const w = new Writer();
+  w.push(ggufHead(kv, tensors.map((t) => ({ ...t, byteLength: t.data.length })), alignment));
   for (const t of tensors) {
     w.push(t.data);
     w.pad(alignment);
   }
   return w.toBuffer();
+}
+
+/** Writes the same bytes as writeGguf to `file`, one tensor in memory at a time; returns the file's size. */
+export function writeGgufFile(file: string, kv: Map<string, GgufValue>, tensors: TensorSource[], alignment = 32): number {
+  const fd = openSync(file, "w");
+  try {
+    let size = 0;
+    const put = (b: Buffer) => {
+      for (let done = 0; done < b.length; ) done += writeSync(fd, b, done, b.length - done);
+      size += b.length;
+    };
+    put(ggufHead(kv, tensors, alignment));
+    for (const t of tensors) {
+      const data = t.data();
+      if (data.length !== t.byteLength) throw new Error(`tensor ${t.name}: ${data.length} bytes, declared ${t.byteLength}`);
+      put(data);
+      const pad = padded(data.length, alignment) - data.length;
+      if (pad) put(Buffer.alloc(pad));
+    }
+    return size;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 const F32 = new Float32Array(1);

@@ -1,9 +1,9 @@
 /** The generated test model, cached by its options and the vocab it copies, with its sha256. */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import * as path from "node:path";
-import { cacheRoot, ensureLlamaSource, readSourceFile } from "./llama-build";
-import { DEFAULT_TINY_MODEL, generateTinyModel, sha256, type TinyModelOptions, VOCAB_FILE } from "./tiny-model";
+import { cacheRoot, ensureLlamaSource, readSourceFile, sha256File } from "./llama-build";
+import { DEFAULT_TINY_MODEL, type TinyModelOptions, VOCAB_FILE, writeTinyModel } from "./tiny-model";
 
 export interface TestModel {
   path: string;
@@ -21,11 +21,14 @@ export async function ensureTestModel(o: TinyModelOptions = DEFAULT_TINY_MODEL):
   const target = path.join(dir, file);
   if (!existsSync(target)) {
     mkdirSync(dir, { recursive: true });
-    const buf = generateTinyModel(readSourceFile(src, VOCAB_FILE), o);
+    // Written one tensor at a time, so a large model never sits in memory whole.
     const tmp = `${target}.tmp-${process.pid}`;
-    writeFileSync(tmp, buf);
-    renameSync(tmp, target);
+    try {
+      writeTinyModel(tmp, readSourceFile(src, VOCAB_FILE), o);
+      renameSync(tmp, target);
+    } finally {
+      rmSync(tmp, { force: true });
+    }
   }
-  const buf = readFileSync(target);
-  return { path: target, file, sha256: sha256(buf), sizeBytes: buf.length, name: o.name };
+  return { path: target, file, sha256: await sha256File(target), sizeBytes: statSync(target).size, name: o.name };
 }

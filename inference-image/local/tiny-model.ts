@@ -1,10 +1,12 @@
 /**
- * A tiny random-weight llama model, generated deterministically, with a real tokenizer copied from one of the
+ * A random-weight llama model, generated deterministically, with a real tokenizer copied from one of the
  * vocab GGUFs that llama.cpp ships. llama-server loads it and answers (with gibberish): enough to run the
- * real boot path and the API suites without downloading anything.
+ * real boot path and the API suites without downloading anything. The default is tiny; larger sizes (the
+ * cold-start benchmark's 1 GiB model) fill their weights by repeating one random block, so they are written
+ * at disk speed.
  */
 import { createHash } from "node:crypto";
-import { GgmlType, GgufType, type GgufValue, readGguf, type TensorData, toFloat16, writeGguf } from "./gguf";
+import { GgmlType, GgufType, type GgufValue, readGguf, type TensorData, type TensorSource, toFloat16, writeGguf, writeGgufFile } from "./gguf";
 
 export interface TinyModelOptions {
   seed: number;
@@ -14,6 +16,12 @@ export interface TinyModelOptions {
   nFf: number;
   contextLength: number;
   name: string;
+  /**
+   * How the f16 weights are filled: "random" (the default) draws every value from the seeded generator;
+   * "tiled" repeats one seeded block of TILE_VALUES values, which is what a large model needs to be quick
+   * to generate. Both load and answer the same way.
+   */
+  fill?: "random" | "tiled";
 }
 
 export const DEFAULT_TINY_MODEL: TinyModelOptions = { seed: 20261121, nEmbd: 64, nLayer: 2, nHead: 4, nFf: 128, contextLength: 4096, name: "hybrid-tiny-llama" };
@@ -37,20 +45,31 @@ function prng(seed: number): () => number {
   };
 }
 
-function f16Tensor(name: string, dims: number[], rand: () => number, scale: number): TensorData {
-  const n = dims.reduce((a, b) => a * b, 1);
+/** f16 values of one seeded block, repeated by the "tiled" fill (1 MiB). */
+export const TILE_VALUES = 512 * 1024;
+
+function f16Values(n: number, rand: () => number, scale: number): Buffer {
   const data = Buffer.alloc(n * 2);
   for (let i = 0; i < n; i++) data.writeUInt16LE(toFloat16((rand() * 2 - 1) * scale), i * 2);
-  return { name, dims, type: GgmlType.F16, data };
+  return data;
 }
 
-function onesTensor(name: string, n: number): TensorData {
-  const data = Buffer.alloc(n * 4);
-  for (let i = 0; i < n; i++) data.writeFloatLE(1, i * 4);
-  return { name, dims: [n], type: GgmlType.F32, data };
+function onesTensor(name: string, n: number): TensorSource {
+  return {
+    name,
+    dims: [n],
+    type: GgmlType.F32,
+    byteLength: n * 4,
+    data() {
+      const data = Buffer.alloc(n * 4);
+      for (let i = 0; i < n; i++) data.writeFloatLE(1, i * 4);
+      return data;
+    },
+  };
 }
 
-export function generateTinyModel(vocabGguf: Buffer, o: TinyModelOptions = DEFAULT_TINY_MODEL): Buffer {
+/** The model's metadata and its tensors, whose bytes are produced in order when they are written. */
+export function tinyModelParts(vocabGguf: Buffer, o: TinyModelOptions = DEFAULT_TINY_MODEL): { kv: Map<string, GgufValue>; tensors: TensorSource[] } {
   const vocab = readGguf(vocabGguf);
   const tokens = vocab.kv.get("tokenizer.ggml.tokens");
   if (!tokens || !Array.isArray(tokens.value)) throw new Error("the vocab file has no tokenizer.ggml.tokens");
@@ -76,24 +95,49 @@ export function generateTinyModel(vocabGguf: Buffer, o: TinyModelOptions = DEFAU
   if (!kv.has("tokenizer.chat_template")) kv.set("tokenizer.chat_template", { type: GgufType.STRING, value: CHAT_TEMPLATE });
 
   const rand = prng(o.seed);
+  let tile: Buffer | undefined;
+  const f16Tensor = (name: string, dims: number[], scale: number): TensorSource => {
+    const n = dims.reduce((a, b) => a * b, 1);
+    const data =
+      o.fill === "tiled"
+        ? () => {
+            tile ??= f16Values(TILE_VALUES, rand, 1 / Math.sqrt(o.nEmbd));
+            return Buffer.allocUnsafe(n * 2).fill(tile);
+          }
+        : () => f16Values(n, rand, scale);
+    return { name, dims, type: GgmlType.F16, byteLength: n * 2, data };
+  };
   const s = 1 / Math.sqrt(o.nEmbd);
-  const tensors: TensorData[] = [f16Tensor("token_embd.weight", [o.nEmbd, nVocab], rand, 0.5)];
+  const tensors: TensorSource[] = [f16Tensor("token_embd.weight", [o.nEmbd, nVocab], 0.5)];
   for (let i = 0; i < o.nLayer; i++) {
     tensors.push(
       onesTensor(`blk.${i}.attn_norm.weight`, o.nEmbd),
-      f16Tensor(`blk.${i}.attn_q.weight`, [o.nEmbd, o.nEmbd], rand, s),
-      f16Tensor(`blk.${i}.attn_k.weight`, [o.nEmbd, o.nEmbd], rand, s),
-      f16Tensor(`blk.${i}.attn_v.weight`, [o.nEmbd, o.nEmbd], rand, s),
-      f16Tensor(`blk.${i}.attn_output.weight`, [o.nEmbd, o.nEmbd], rand, s),
+      f16Tensor(`blk.${i}.attn_q.weight`, [o.nEmbd, o.nEmbd], s),
+      f16Tensor(`blk.${i}.attn_k.weight`, [o.nEmbd, o.nEmbd], s),
+      f16Tensor(`blk.${i}.attn_v.weight`, [o.nEmbd, o.nEmbd], s),
+      f16Tensor(`blk.${i}.attn_output.weight`, [o.nEmbd, o.nEmbd], s),
       onesTensor(`blk.${i}.ffn_norm.weight`, o.nEmbd),
-      f16Tensor(`blk.${i}.ffn_gate.weight`, [o.nEmbd, o.nFf], rand, s),
-      f16Tensor(`blk.${i}.ffn_up.weight`, [o.nEmbd, o.nFf], rand, s),
-      f16Tensor(`blk.${i}.ffn_down.weight`, [o.nFf, o.nEmbd], rand, 1 / Math.sqrt(o.nFf)),
+      f16Tensor(`blk.${i}.ffn_gate.weight`, [o.nEmbd, o.nFf], s),
+      f16Tensor(`blk.${i}.ffn_up.weight`, [o.nEmbd, o.nFf], s),
+      f16Tensor(`blk.${i}.ffn_down.weight`, [o.nFf, o.nEmbd], 1 / Math.sqrt(o.nFf)),
     );
   }
   // The output projection is tied to the token embedding (llama.cpp uses token_embd when output.weight is absent).
   tensors.push(onesTensor("output_norm.weight", o.nEmbd));
-  return writeGguf(kv, tensors);
+  return { kv, tensors };
+}
+
+export function generateTinyModel(vocabGguf: Buffer, o: TinyModelOptions = DEFAULT_TINY_MODEL): Buffer {
+  const { kv, tensors } = tinyModelParts(vocabGguf, o);
+  // In order: the generator's sequence follows the tensors.
+  const data: TensorData[] = tensors.map((t) => ({ name: t.name, dims: t.dims, type: t.type, data: t.data() }));
+  return writeGguf(kv, data);
+}
+
+/** Writes the model to `file` one tensor at a time (the same bytes as generateTinyModel); returns its size. */
+export function writeTinyModel(file: string, vocabGguf: Buffer, o: TinyModelOptions = DEFAULT_TINY_MODEL): number {
+  const { kv, tensors } = tinyModelParts(vocabGguf, o);
+  return writeGgufFile(file, kv, tensors);
 }
 
 export function sha256(buf: Buffer): string {

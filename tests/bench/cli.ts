@@ -7,16 +7,18 @@ import { benchTables, missingSections, performanceMarkdown } from "./report";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export const BENCH_USAGE = `usage: npm run bench -- [--runs N] [--duration S] [--rounds N] [--hogs LIST] [--suite-hogs N] [--sections LIST] [--output json|table] [--record]
+export const BENCH_USAGE = `usage: npm run bench -- [--runs N] [--duration S] [--rounds N] [--hogs LIST] [--suite-hogs N] [--cold-rounds N] [--sections LIST] [--output json|table] [--record]
 Measures the feedback loops, the launch-spec candidates side by side (quiet and beside CPU hogs), --suite all beside
-CPU hogs, the router on the local fleet (TTFT through it and direct; spill-over against the base alone), and the
-runner's ceiling. Writes results/bench.json; --record rewrites docs/performance.md.
+CPU hogs, the router on the local fleet (TTFT through it and direct; spill-over against the base alone), the
+runner's ceiling, and the boot path's cold start with a 1 GiB model beside a bare rclone copy.
+Writes results/bench.json; --record rewrites docs/performance.md.
   --runs N          runs per wall-time median, 1-20 (default 3)
   --duration S      seconds per load cell, 1-600 (default 5)
   --rounds N        rounds of the launch matrix and the router's cells, 1-9; each cell reports its median round (default 3)
   --hogs LIST       hog counts for the launch candidates, 0 = quiet (default 0,1)
   --users LIST      load users per cell (default 1,4,8)
   --suite-hogs N    hogs beside --suite all, 0-8 (default 2)
+  --cold-rounds N   rounds of the cold-start steps, 1-15; each figure is the median (default 5)
   --sections LIST   any of ${SECTIONS.join(",")} (default all; --record needs all)
   --output json|table   what to print on stdout (default table)
 Exit codes: 0 measured, 2 a measurement could not run, 3 a bad flag or value.`;
@@ -44,6 +46,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | string {
         rounds: { type: "string", default: "3" },
         hogs: { type: "string", default: "0,1" },
         "suite-hogs": { type: "string", default: "2" },
+        "cold-rounds": { type: "string", default: "5" },
         users: { type: "string", default: "1,4,8" },
         sections: { type: "string", default: SECTIONS.join(",") },
         output: { type: "string", default: "table" },
@@ -58,6 +61,8 @@ export function parseBenchArgs(argv: string[]): BenchArgs | string {
     if (!(Number.isInteger(rounds) && rounds >= 1 && rounds <= 9)) return `--rounds must be an integer from 1 to 9 (got ${values.rounds})`;
     const suiteHogs = Number(values["suite-hogs"]);
     if (!(Number.isInteger(suiteHogs) && suiteHogs >= 0 && suiteHogs <= 8)) return `--suite-hogs must be an integer from 0 to 8 (got ${values["suite-hogs"]})`;
+    const coldRounds = Number(values["cold-rounds"]);
+    if (!(Number.isInteger(coldRounds) && coldRounds >= 1 && coldRounds <= 15)) return `--cold-rounds must be an integer from 1 to 15 (got ${values["cold-rounds"]})`;
     if (values.output !== "json" && values.output !== "table") return `--output must be json or table (got ${values.output})`;
     const sections = values.sections.split(",").map((s) => s.trim());
     const unknown = sections.filter((s) => !(SECTIONS as readonly string[]).includes(s));
@@ -72,6 +77,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs | string {
       users: list("users", values.users, 1, 256).sort((a, b) => a - b),
       hogs,
       suiteHogs,
+      coldRounds,
       sections: sections as Section[],
       output: values.output,
       record: values.record,

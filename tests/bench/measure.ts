@@ -1,8 +1,8 @@
 /**
  * The benchmark: wall times of the fast feedback loops, the launch-spec candidates side by side (quiet and beside a
  * CPU hog), `--suite all` beside two hogs, the router on the local fleet (TTFT through it against direct, throughput
- * with spill-over against the base alone), and the runner's ceiling. These are measurements, never pass/fail:
- * slowness is reported, not failed.
+ * with spill-over against the base alone), the runner's ceiling, and the boot path's cold start with a 1 GiB model.
+ * These are measurements, never pass/fail: slowness is reported, not failed.
  */
 import { spawn } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
@@ -12,13 +12,14 @@ import { CLIENT_CORES, hostMachine } from "../../inference-image/local/host-cpu"
 import { startLocalStack } from "../../inference-image/local/stack";
 import { measureCeiling } from "../suites/load/ceiling";
 import type { ResultsDocument } from "../suites/results";
+import { type ColdStartResult, runColdStart } from "./cold-start";
 import { withHogs } from "./hogs";
 import { type Candidate, candidateName, chooseLaunch, type LaunchChoice, launchCandidates, type MatrixCell, runLaunchMatrix } from "./launch-matrix";
 import { type RouterBench, runRouterBench } from "./router";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export const SECTIONS = ["loops", "launch", "suite-hogs", "router", "ceiling"] as const;
+export const SECTIONS = ["loops", "launch", "suite-hogs", "router", "ceiling", "cold-start"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -31,6 +32,8 @@ export interface BenchOptions {
   hogs: number[];
   /** CPU hogs beside `--suite all`. */
   suiteHogs: number;
+  /** Rounds of the cold-start steps; each figure is the median round. */
+  coldRounds: number;
   sections: readonly Section[];
   progress: (line: string) => void;
 }
@@ -70,6 +73,7 @@ export interface BenchResult {
   suite_under_hogs?: SuiteUnderHogs;
   router?: RouterBench;
   runner_ceiling_rps?: number;
+  cold_start?: ColdStartResult;
 }
 
 export const median = (xs: number[]) => {
@@ -178,6 +182,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
     o.progress("runner ceiling against the loopback stub");
     result.runner_ceiling_rps = (await measureCeiling(3000)).rps;
   }
+  if (want("cold-start")) result.cold_start = await runColdStart({ rounds: o.coldRounds, progress: o.progress });
   result.load_average.after = loadavg()[0] ?? 0;
   result.duration_s = Math.round((performance.now() - t0) / 1000);
   return result;

@@ -1,5 +1,6 @@
 /** The benchmark as tables for the terminal and as the whole of docs/performance.md. */
 import Table from "cli-table3";
+import { coldStartMarkdown, coldStartTable } from "./cold-start-report";
 import type { MatrixCell } from "./launch-matrix";
 import type { BenchResult } from "./measure";
 import { routerMarkdown, routerRows, SPILL_HEAD, TTFT_HEAD } from "./router-report";
@@ -52,6 +53,7 @@ export function benchTables(b: BenchResult): string {
   }
   const s = b.suite_under_hogs;
   if (s) out.push(`--suite all beside ${s.hogs} CPU hogs (threads ${s.threads}): exit ${s.exit_code}, ${s.summary ? `${s.summary.passed}/${s.summary.total} passed` : "no summary"}, ${(s.wall_ms / 1000).toFixed(1)} s${s.error ? `; ${s.error}` : ""}${s.failed.length ? `; failed: ${s.failed.join(" | ")}` : ""}`);
+  if (b.cold_start) out.push(coldStartTable(b.cold_start));
   out.push(`load average (1 min) before ${b.load_average.before.toFixed(2)}, after ${b.load_average.after.toFixed(2)}; ${b.duration_s} s`);
   return out.join("\n");
 }
@@ -64,13 +66,14 @@ export function missingSections(b: BenchResult): string[] {
   if (!b.suite_under_hogs) missing.push("suite-hogs");
   if (!b.router) missing.push("router");
   if (b.runner_ceiling_rps === undefined) missing.push("ceiling");
+  if (!b.cold_start) missing.push("cold-start");
   return missing;
 }
 
 export function performanceMarkdown(b: BenchResult): string {
   const missing = missingSections(b);
-  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, router, runner_ceiling_rps: ceiling } = b;
-  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || !router || ceiling === undefined) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
+  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, router, runner_ceiling_rps: ceiling, cold_start: coldStart } = b;
+  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || !router || ceiling === undefined || !coldStart) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
   const m = b.machine;
   const { head, rows } = matrixRows(l);
   const matrix = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -153,5 +156,7 @@ ${loadRows.join("\n")}
 Runner ceiling: **${ceiling} req/s** against a loopback stub (32 users), so the runner is never the
 bottleneck of the figures above.
 
-${routerMarkdown(router, m.cores)}`;
+${routerMarkdown(router, m.cores)}
+
+${coldStartMarkdown(coldStart)}`;
 }

@@ -1,11 +1,17 @@
 import { gguf } from "@huggingface/gguf";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer } from "node:http";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { GgufType, readGguf, toFloat16, writeGguf } from "../../inference-image/local/gguf";
-import { ensureLlamaSource, readSourceFile } from "../../inference-image/local/llama-build";
+import { waitHealthy } from "../../inference-image/local/health";
+import { ensureLlamaServer, ensureLlamaSource, readSourceFile } from "../../inference-image/local/llama-build";
+import { freePort } from "../../inference-image/local/ports";
+import { exited } from "../../inference-image/local/stack";
 import { ensureTestModel } from "../../inference-image/local/test-model";
-import { DEFAULT_TINY_MODEL, generateTinyModel, sha256, VOCAB_FILE } from "../../inference-image/local/tiny-model";
+import { DEFAULT_TINY_MODEL, generateTinyModel, sha256, type TinyModelOptions, VOCAB_FILE, writeTinyModel } from "../../inference-image/local/tiny-model";
 
 let vocab: Buffer;
 beforeAll(async () => {
@@ -93,5 +99,51 @@ describe("the GGUF writer and the tiny model", () => {
     const m = await ensureTestModel();
     expect(sha256(readFileSync(m.path))).toBe(m.sha256);
     expect(m.sha256).toBe(sha256(generateTinyModel(vocab)));
+  });
+
+  it("writes the same bytes to a file, one tensor at a time", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "hi-gguf-"));
+    try {
+      const file = path.join(dir, "tiny.gguf");
+      const size = writeTinyModel(file, vocab);
+      expect(size).toBe(statSync(file).size);
+      expect(sha256(readFileSync(file))).toBe(sha256(generateTinyModel(vocab)));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("a larger model with tiled weights", () => {
+  // 256-wide, 2 layers: about 20 MB, enough to show the fill without making the suite slow.
+  const tiled: TinyModelOptions = { ...DEFAULT_TINY_MODEL, nEmbd: 256, nHead: 4, nFf: 704, name: "hybrid-tiled-test", fill: "tiled" };
+
+  it("has the size its dimensions give, the same bytes every time, and differs from the random fill", () => {
+    const a = generateTinyModel(vocab, tiled);
+    const nVocab = (readGguf(vocab).kv.get("tokenizer.ggml.tokens")?.value as string[]).length;
+    const f16 = 2 * (tiled.nEmbd * nVocab + tiled.nLayer * (4 * tiled.nEmbd ** 2 + 3 * tiled.nEmbd * tiled.nFf));
+    expect(a.length).toBeGreaterThan(f16);
+    expect(a.length).toBeLessThan(f16 + 2_000_000);
+    expect(sha256(generateTinyModel(vocab, tiled))).toBe(sha256(a));
+    expect(sha256(generateTinyModel(vocab, { ...tiled, fill: "random" }))).not.toBe(sha256(a));
+  });
+
+  it("loads in llama-server, which answers /health and a completion", async () => {
+    const { binary } = await ensureLlamaServer();
+    const dir = mkdtempSync(path.join(tmpdir(), "hi-tiled-"));
+    const file = path.join(dir, "tiled.gguf");
+    writeTinyModel(file, vocab, tiled);
+    const port = await freePort();
+    const server = spawn(binary, ["--model", file, "--host", "127.0.0.1", "--port", String(port), "--threads", "1", "--ctx-size", "256"], { stdio: "ignore" });
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      await waitHealthy(base, { timeoutMs: 30_000, abort: exited(server).then((c) => `llama-server exited with ${c}`) });
+      const res = (await (await fetch(`${base}/v1/completions`, { method: "POST", body: JSON.stringify({ prompt: "Hello", max_tokens: 4 }) })).json()) as { usage: { completion_tokens: number } };
+      expect(res.usage.completion_tokens).toBe(4);
+    } finally {
+      server.kill("SIGKILL");
+      await exited(server);
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

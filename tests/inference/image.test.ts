@@ -35,9 +35,9 @@ describe("the inference image", () => {
     expect(dockerfile).toContain(`EXPOSE ${spec.port}`);
   });
 
-  it("installs what the boot path calls: rclone, curl, iptables, ss", () => {
+  it("installs what the boot path calls: rclone, openssl, curl, iptables, ss", () => {
     const run = instruction("RUN").join(" ") + dockerfile;
-    for (const pkg of ["rclone", "curl", "iptables", "iproute2"]) expect(run).toContain(pkg);
+    for (const pkg of ["rclone", "openssl", "curl", "iptables", "iproute2"]) expect(run).toContain(pkg);
   });
 });
 

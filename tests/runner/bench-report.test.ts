@@ -9,6 +9,7 @@ import { type Candidate, chooseLaunch, launchCandidates, type MatrixCell, median
 import { type BenchResult, median } from "../bench/measure";
 import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
 import type { RouterBench } from "../bench/router";
+import { coldStartFixture } from "../fixtures/bench/cold-start";
 import type { LoadResult } from "../suites/results";
 
 const figures = (users: number, rps: number, p99: number): LoadResult => ({
@@ -73,6 +74,7 @@ const result: BenchResult = {
   suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
   router: routerBench,
   runner_ceiling_rps: 8908,
+  cold_start: coldStartFixture(),
 };
 
 describe("benchmark rule", () => {
@@ -177,7 +179,8 @@ describe("benchmark report", () => {
     [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
     [["--hogs", "1,2"], /--hogs must include 0/],
     [["--hogs", "x"], /--hogs must be a comma-separated list/],
-    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, ceiling \(got nope\)/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, ceiling, cold-start \(got nope\)/],
+    [["--cold-rounds", "0"], /--cold-rounds must be an integer from 1 to 15/],
     [["--output", "xml"], /--output must be json or table/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
   ])("%j is a usage error naming the flag", (argv, message) => {
