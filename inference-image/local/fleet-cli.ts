@@ -21,7 +21,9 @@ export function fleetSummary(fleet: LocalFleet): string {
   const burst = order.map((name, i) => {
     const b = fleet.burst.find((x) => x.name === name);
     const slots = fleet.spec.burst.find((x) => x.name === name)?.slots ?? 0;
-    return `${name} ${b?.endpoint ?? "?"} (${b?.tlsName ?? "?"}, ${b?.mode === "tcp" ? "TLS passthrough to" : "HTTPS proxy to"} ${b?.node.baseUrl ?? "?"}, ${slots} slots${i === 0 ? ", tried first" : ""})`;
+    const behind = b?.pool.node()?.baseUrl ?? `no node yet (port ${b?.pool.port ?? "?"})`;
+    const min = b ? fleet.scaling.autoscaler.scaling(b.name).minNodes : 0;
+    return `${name} ${b?.endpoint ?? "?"} (${b?.tlsName ?? "?"}, ${b?.mode === "tcp" ? "TLS passthrough to" : "HTTPS proxy to"} ${behind}, ${slots} slots, min ${min} node${i === 0 ? ", tried first" : ""})`;
   });
   return [
     `the local fleet is up: the HAProxy router at ${fleet.baseUrl}`,
@@ -30,6 +32,8 @@ export function fleetSummary(fleet: LocalFleet): string {
     `  base   ${fleet.base.map((b) => `${b.name} ${b.node.baseUrl} (${b.node.launch.parallel} slots)`).join(", ")}`,
     `  burst  ${burst.join(", ")}`,
     `  queue  ${fleet.spec.queue.depth} requests wait up to ${fleet.spec.queue.timeoutSeconds} s for a base slot when the burst pools are full; past that 503`,
+    `  demand published every ${fleet.fixture.scaling.publishIntervalMs / 1000} s to the CloudWatch stand-in ${fleet.scaling.sinks.cloudwatch.url} and the Cloud Monitoring stand-in ${fleet.scaling.sinks.monitoring.url};`,
+    `         the autoscaler stand-in sizes each pool from it and takes a pool back to its minimum after ${fleet.fixture.scaling.quietMs / 1000} s without demand`,
     `  model ${fleet.model.file} from ${fleet.store.endpoint}/${fleet.store.bucket}${fleet.apiKey ? ", API key required" : ""}`,
     `  config ${fleet.configFile} (rendered by infra/hetzner/haproxy.ts)`,
     `  ready in ${(t.totalMs / 1000).toFixed(1)} s (nodes ${(t.nodesMs / 1000).toFixed(1)} s, router and health checks ${(t.routerMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ""})`,
@@ -46,9 +50,10 @@ export async function fleetCli(args: LocalArgs, io: LocalIo): Promise<number> {
     fleet = await startLocalFleet({
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.apiKey ? { apiKey: args.apiKey } : {}),
+      ...(args.fromZero ? { fromZero: true } : {}),
       progress: progressSink(io),
       log: (line) => {
-        if (args.verbose || /^\S+: boot:/.test(line)) io.stderr(`${line}\n`);
+        if (args.verbose || /^\S+: boot:/.test(line) || line.startsWith("autoscaler:")) io.stderr(`${line}\n`);
       },
     });
   } catch (e) {
@@ -63,10 +68,8 @@ export async function fleetCli(args: LocalArgs, io: LocalIo): Promise<number> {
   const processes = [
     { name: "the router", child: fleet.router.child },
     ...fleet.base.map((b) => ({ name: `base node ${b.name}`, child: b.node.server })),
-    ...fleet.burst.flatMap((b) => [
-      { name: `burst node ${b.name}`, child: b.node.server },
-      { name: `the ${b.name} terminator`, child: b.terminator.child },
-    ]),
+    // A burst node comes and goes with the autoscaler; the pool's terminator (its load balancer) stays.
+    ...fleet.burst.map((b) => ({ name: `the ${b.name} terminator`, child: b.terminator.child })),
   ];
   const died = Promise.race(processes.map((p) => new Promise<string>((resolve) => p.child.once("exit", (code, signal) => resolve(`${p.name} exited (${signal ?? code})`)))));
   const why = await Promise.race([io.stopSignal().then((s) => ({ signal: s })), died.then((d) => ({ died: d }))]);

@@ -17,6 +17,12 @@ export interface LocalBurstPool {
   instanceTypes: string[];
   /** Max nodes of the pool; locally one node stands for it. */
   maxNodes: number;
+  /**
+   * The pool's minimum at start. The stacks' pools are at 0; the local fleet starts them warm (1), so the spill-over
+   * checks have burst capacity at once, and the scale-from-zero check (or `npm run local -- --fleet --from-zero`)
+   * sets 0.
+   */
+  minNodes: number;
   parallel: number;
   /** The name on the endpoint's certificate: sent as SNI and verified by the router. */
   tlsName: string;
@@ -24,8 +30,25 @@ export interface LocalBurstPool {
   mode: "tcp" | "http";
 }
 
+/**
+ * The demand loop's pace on this machine: the routers publish every 20 s and the pools go back to zero after
+ * scaleInQuietMinutes (15 by default); here seconds. The publish interval stays above Cloud Monitoring's 5 s minimum
+ * between two points of a series (the local sink refuses faster writes, as the API does; the points' end times have
+ * whole seconds).
+ */
+export interface LocalScaling {
+  publishIntervalMs: number;
+  /** How often the autoscaler stand-in evaluates (the alarms' period). */
+  evaluateMs: number;
+  /** How old a data point may be and still count. */
+  windowMs: number;
+  /** No demand for this long: the pool goes back to its minimum. */
+  quietMs: number;
+}
+
 export interface LocalFleetFixture {
   base: { nodes: number; parallel: number };
+  scaling: LocalScaling;
   burst: LocalBurstPool[];
   ctxPerSlot: number;
   queueTimeoutSeconds: number;
@@ -41,9 +64,10 @@ export interface LocalFleetFixture {
 export const LOCAL_FLEET: LocalFleetFixture = {
   base: { nodes: 2, parallel: 2 },
   burst: [
-    { name: "aws", cloud: "aws", instanceTypes: ["r7a.large", "r6a.large", "m7a.large"], maxNodes: 1, parallel: 2, tlsName: "aws-burst.hybrid-inference.test", mode: "tcp" },
-    { name: "gcp", cloud: "gcp", instanceTypes: ["n2d-highmem-2"], maxNodes: 1, parallel: 2, tlsName: "gcp-burst.hybrid-inference.test", mode: "http" },
+    { name: "aws", cloud: "aws", instanceTypes: ["r7a.large", "r6a.large", "m7a.large"], maxNodes: 1, minNodes: 1, parallel: 2, tlsName: "aws-burst.hybrid-inference.test", mode: "tcp" },
+    { name: "gcp", cloud: "gcp", instanceTypes: ["n2d-highmem-2"], maxNodes: 1, minNodes: 1, parallel: 2, tlsName: "gcp-burst.hybrid-inference.test", mode: "http" },
   ],
+  scaling: { publishIntervalMs: 6000, evaluateMs: 500, windowMs: 12_000, quietMs: 8000 },
   ctxPerSlot: 4096,
   queueTimeoutSeconds: 20,
   queuePerSlot: 1,

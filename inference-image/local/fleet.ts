@@ -1,9 +1,14 @@
 /**
  * The local fleet: the proof of the one hybrid endpoint that runs on this machine. Two base llama-servers and one
- * per burst pool, all booted through boot.sh from the S3 emulator; each burst node behind a TLS terminator with a
- * certificate from a local CA (standing in for the pool's load balancer); in front, HAProxy in the foreground with
- * the config renderHaproxyConfig() renders from the fixture (fleet-spec.ts): TLS from a self-signed certificate,
- * the API key, the exporter on a loopback port, the stats socket in the fleet's temporary directory.
+ * per burst pool, all booted through boot.sh from the S3 emulator; each burst pool behind a TLS terminator with a
+ * certificate from a local CA (standing in for the pool's load balancer, which is there at zero nodes); in front,
+ * HAProxy in the foreground with the config renderHaproxyConfig() renders from the fixture (fleet-spec.ts): TLS
+ * from a self-signed certificate, the API key, the exporter on a loopback port, the stats socket in the fleet's
+ * temporary directory.
+ * The demand loop runs as in the clouds: the routers' publisher (the same script and settings) sends the burst
+ * demand to local stand-ins of CloudWatch and Cloud Monitoring, and an autoscaler stand-in sizes each pool from it
+ * with the stacks' scaling functions: a pool at minimum 0 leaves zero when the base overflows and goes back after
+ * the quiet period.
  * Everything is registered with the reaper, so nothing outlives the fleet's Node process, however it ends.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,11 +16,15 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { type RouterSpec, renderHaproxyConfig } from "../../infra/hetzner/haproxy";
 import { modelKey } from "../../infra/storage/layout";
+import { type StandInAutoscaler, startAutoscaler } from "./autoscaler";
+import { localPool, type LocalPool } from "./burst-pool";
+import { type CloudSinks, startCloudSinks } from "./cloud-sinks";
 import { startHaproxy, type HaproxyProcess } from "./haproxy-process";
 import { baseNodeName, fleetRouterSpec, LOCAL_FLEET, type LocalFleetFixture } from "./fleet-spec";
 import { ensureLlamaServer, type ProgressSink } from "./llama-build";
 import { type ModelStore, startModelStore } from "./model-store";
-import { type LocalNode, startNode } from "./node";
+import { type LocalNode, localLaunchSpec, startNode } from "./node";
+import { type PublisherLoop, startPublisherLoop } from "./publisher-loop";
 import { type PortReservation, reservePort } from "./ports";
 import { startReaper } from "./reaper";
 import { type RouterMetrics, scrapeRouter } from "./router-metrics";
@@ -35,6 +44,8 @@ export interface LocalFleetOptions {
   /** Required by the router (and the nodes behind it, as in the clouds) on every request but /health. */
   apiKey?: string;
   fixture?: LocalFleetFixture;
+  /** Every burst pool at minimum 0 from the start, as in the stacks: no burst node until the base overflows. */
+  fromZero?: boolean;
   healthTimeoutMs?: number;
   progress?: ProgressSink;
   /** Boot, llama-server and HAProxy log lines (the router's request log included). */
@@ -46,15 +57,23 @@ export interface FleetBaseNode {
   node: LocalNode;
 }
 
-export interface FleetBurstNode {
+export interface FleetBurstPool {
   /** The pool's name: its backend is burst_<name>. */
   name: string;
   /** The TLS endpoint the router reaches (the terminator). */
   endpoint: string;
   tlsName: string;
   mode: "tcp" | "http";
-  node: LocalNode;
+  /** Its nodes (0 or 1 here), sized by the autoscaler stand-in. */
+  pool: LocalPool;
   terminator: HaproxyProcess;
+}
+
+/** The demand loop: the cloud APIs' stand-ins, the routers' publisher, the autoscaler stand-in. */
+export interface FleetScaling {
+  sinks: CloudSinks;
+  publisher: PublisherLoop;
+  autoscaler: StandInAutoscaler;
 }
 
 export interface LocalFleet {
@@ -72,34 +91,41 @@ export interface LocalFleet {
   config: string;
   configFile: string;
   base: FleetBaseNode[];
-  burst: FleetBurstNode[];
+  burst: FleetBurstPool[];
+  scaling: FleetScaling;
   router: HaproxyProcess;
   timings: { totalMs: number; nodesMs: number; routerMs: number; built: boolean };
-  /** Stops every burst endpoint (its terminator and its node), as a pool that is gone. */
+  /** Stops every burst endpoint (its terminator and its node) and the autoscaler stand-in, as pools that are gone. */
   stopBurst(): Promise<void>;
   /** Kills a base node's llama-server outright (SIGKILL), as a node that vanishes. */
   killBase(name: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Waits until the router has checked every server and found it healthy; names the ones that are not. */
-async function routerReady(metricsUrl: string, router: HaproxyProcess, timeoutMs: number): Promise<RouterMetrics> {
+/**
+ * Waits until the router has checked every server and sees what stands behind it: base servers and the pools with a
+ * node up (L7OK), the pools at zero nodes down; names the servers that are not there yet.
+ */
+async function routerReady(metricsUrl: string, router: HaproxyProcess, expectUp: (proxy: string) => boolean, timeoutMs: number): Promise<RouterMetrics> {
   const deadline = Date.now() + timeoutMs;
   let last = "no answer from the exporter";
   while (Date.now() < deadline) {
     if (router.child.exitCode !== null || router.child.signalCode !== null) throw new Error(`the router exited: ${router.tail().slice(-5).join(" | ")}`);
     try {
       const m = await scrapeRouter(metricsUrl);
-      const bad = m.servers.filter((s) => s.state !== "UP" || s.check !== "L7OK");
+      const bad = m.servers.filter((s) => (expectUp(s.proxy) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
       if (m.servers.length > 0 && bad.length === 0) return m;
-      last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"}`).join(", ");
+      last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy) ? "expected up" : "expected down: no node"})`).join(", ");
     } catch (e) {
       last = (e as Error).message;
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`the router's servers are not all healthy after ${timeoutMs} ms: ${last}`);
+  throw new Error(`the router does not see its servers as they are after ${timeoutMs} ms: ${last}`);
 }
+
+/** The router's name in the demand it publishes (the Router dimension on AWS, the router label on GCP). */
+export const LOCAL_ROUTER_ID = "local-router-0";
 
 export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalFleet> {
   const started = Date.now();
@@ -111,14 +137,21 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
   const reservations: PortReservation[] = [routerPort];
   const reaper = startReaper();
   let store: ModelStore | undefined;
+  let sinks: CloudSinks | undefined;
+  let publisher: PublisherLoop | undefined;
+  let autoscaler: StandInAutoscaler | undefined;
   let dir: string | undefined;
   const nodes: LocalNode[] = [];
+  const pools: LocalPool[] = [];
   const haproxies: HaproxyProcess[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
+      await autoscaler?.stop();
+      await publisher?.stop();
       await Promise.all(haproxies.map((h) => h.stop()));
-      await Promise.all(nodes.map((n) => n.stop()));
+      await Promise.all([...nodes.map((n) => n.stop()), ...pools.map((p) => p.stop())]);
+      await sinks?.stop();
       await store?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
       await Promise.all(reservations.map((r) => r.release()));
@@ -139,11 +172,8 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     reaper.path(dir);
     const work = dir;
 
-    progress({ step: `booting ${f.base.nodes} base and ${f.burst.length} burst nodes: fetch, verify, start llama-server` });
-    const t0 = Date.now();
-    const boot = async (name: string, parallel: number): Promise<LocalNode> => {
-      const reservation = await reservePort({});
-      const node = await startNode({
+    const bootOn = (name: string, parallel: number) => async (reservation: PortReservation): Promise<LocalNode> =>
+      startNode({
         reservation,
         llamaServer: binary,
         model,
@@ -155,6 +185,14 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
         ...(o.healthTimeoutMs ? { healthTimeoutMs: o.healthTimeoutMs } : {}),
         log: (l) => log(`${name}: ${l}`),
       });
+    // Each burst pool keeps one port for its node, whether it has one or not: the terminator forwards there.
+    for (const p of f.burst) pools.push(localPool(p.name, await reservePort({}), bootOn(p.name, p.parallel)));
+    const minimum = (p: (typeof f.burst)[number]) => (o.fromZero ? 0 : p.minNodes);
+    const warm = f.burst.filter((p) => minimum(p) > 0).length;
+    progress({ step: `booting ${f.base.nodes} base${warm ? ` and ${warm} burst` : ""} nodes: fetch, verify, start llama-server${warm < f.burst.length ? `; ${f.burst.length - warm} burst pool(s) at zero` : ""}` });
+    const t0 = Date.now();
+    const bootBase = async (i: number) => {
+      const node = await bootOn(baseNodeName(i), f.base.parallel)(await reservePort({}));
       nodes.push(node);
       return node;
     };
@@ -164,32 +202,32 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       const router = await selfSignedCert(work, "router", ["localhost", "IP:127.0.0.1"]);
       return { ca, burstCerts, router };
     })();
-    const [baseNodes, burstNodes, tls] = await Promise.all([
-      Promise.all(Array.from({ length: f.base.nodes }, (_, i) => boot(baseNodeName(i), f.base.parallel))),
-      Promise.all(f.burst.map((p) => boot(p.name, p.parallel))),
+    const [baseNodes, , tls] = await Promise.all([
+      Promise.all(Array.from({ length: f.base.nodes }, (_, i) => bootBase(i))),
+      Promise.all(f.burst.map((p, i) => pools[i]?.scaleTo(Math.min(minimum(p), 1)))),
       certs,
     ]);
     const nodesMs = Date.now() - t0;
 
     progress({ step: "starting the burst pools' TLS terminators and the router" });
     const t1 = Date.now();
-    const burst: FleetBurstNode[] = [];
+    const burst: FleetBurstPool[] = [];
     for (const [i, p] of f.burst.entries()) {
-      const node = burstNodes[i] as LocalNode;
+      const pool = pools[i] as LocalPool;
       const cert = tls.burstCerts[i];
       if (!cert) throw new Error(`no certificate for burst pool ${p.name}`);
       const port = await reservePort({});
       reservations.push(port);
       const terminator = startHaproxy({
         name: `${p.name} terminator`,
-        config: renderTerminatorConfig({ mode: p.mode, listen: { address: "127.0.0.1", port: port.port }, certFile: cert.pem, node: { address: "127.0.0.1", port: node.port } }),
+        config: renderTerminatorConfig({ mode: p.mode, listen: { address: "127.0.0.1", port: port.port }, certFile: cert.pem, node: { address: "127.0.0.1", port: pool.port } }),
         file: path.join(work, `terminator-${p.name}.cfg`),
         reaper,
         log,
       });
       haproxies.push(terminator);
       await terminator.listening(port.port);
-      burst.push({ name: p.name, endpoint: `https://127.0.0.1:${port.port}`, tlsName: p.tlsName, mode: p.mode, node, terminator });
+      burst.push({ name: p.name, endpoint: `https://127.0.0.1:${port.port}`, tlsName: p.tlsName, mode: p.mode, pool, terminator });
     }
     let apiKeyFile: string | undefined;
     if (o.apiKey) {
@@ -197,6 +235,9 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       writeFileSync(apiKeyFile, `Bearer ${o.apiKey}\n`, { mode: 0o600 });
     }
     const base = baseNodes.map((node, i) => ({ name: baseNodeName(i), node }));
+    // A pool's launch spec is its nodes' whether or not one runs: the same derivation startNode makes.
+    const poolLaunch = (p: (typeof f.burst)[number], pool: LocalPool) =>
+      localLaunchSpec({ port: pool.port, model, modelDir: path.join(work, "models"), parallel: p.parallel, ctxPerSlot: f.ctxPerSlot });
     const spec = fleetRouterSpec(f, {
       listenPort: routerPort.port,
       metricsPort: metricsPort.port,
@@ -205,7 +246,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       statsSocket: path.join(work, "admin.sock"),
       ...(apiKeyFile ? { apiKeyFile } : {}),
       base: base.map((b) => ({ name: b.name, launch: b.node.launch })),
-      burst: burst.map((b) => ({ name: b.name, launch: b.node.launch, port: Number(new URL(b.endpoint).port) })),
+      burst: burst.map((b, i) => ({ name: b.name, launch: poolLaunch(f.burst[i] as (typeof f.burst)[number], b.pool), port: Number(new URL(b.endpoint).port) })),
     });
     const config = renderHaproxyConfig(spec);
     const configFile = path.join(work, "haproxy.cfg");
@@ -214,8 +255,32 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     await router.listening(routerPort.port);
     const metricsUrl = `http://127.0.0.1:${metricsPort.port}/metrics`;
     await router.listening(metricsPort.port);
-    await routerReady(metricsUrl, router, 20_000);
+    const withNodes = new Set(burst.filter((b) => b.pool.nodes() > 0).map((b) => `burst_${b.name}`));
+    await routerReady(metricsUrl, router, (proxy) => !proxy.startsWith("burst_") || withNodes.has(proxy), 30_000);
     const routerMs = Date.now() - t1;
+
+    // The demand loop, as on the routers and in the clouds.
+    sinks = await startCloudSinks();
+    publisher = startPublisherLoop({
+      routerId: LOCAL_ROUTER_ID,
+      pools: spec.burst.map((b) => ({ name: b.name, maxSlots: b.slots, hourlyUsdPerSlot: b.hourlyUsd })),
+      statsSocket: spec.statsSocket,
+      sinks,
+      dir: path.join(work, "publisher"),
+      intervalMs: f.scaling.publishIntervalMs,
+      log,
+    });
+    autoscaler = startAutoscaler({
+      sinks,
+      pools: f.burst.map((p, i) => ({
+        pool: pools[i] as LocalPool,
+        scaling: { cloud: p.cloud, slotsPerNode: p.parallel, maxNodes: Math.min(p.maxNodes, 1), minNodes: Math.min(minimum(p), 1), quietMs: f.scaling.quietMs },
+      })),
+      pollMs: f.scaling.evaluateMs,
+      windowMs: f.scaling.windowMs,
+      log,
+    });
+    const scaling: FleetScaling = { sinks, publisher, autoscaler };
 
     let burstStopped: Promise<void> | undefined;
     return {
@@ -231,9 +296,14 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       configFile,
       base,
       burst,
+      scaling,
       router,
       timings: { totalMs: Date.now() - started, nodesMs, routerMs, built },
-      stopBurst: () => (burstStopped ??= Promise.all(burst.flatMap((b) => [b.terminator.stop(), b.node.stop()])).then(() => undefined)),
+      stopBurst: () =>
+        (burstStopped ??= (async () => {
+          await scaling.autoscaler.stop();
+          await Promise.all(burst.flatMap((b) => [b.terminator.stop(), b.pool.scaleTo(0)]));
+        })()),
       async killBase(name) {
         const b = base.find((x) => x.name === name);
         if (!b) throw new Error(`no base node ${name} (nodes: ${base.map((x) => x.name).join(", ")})`);

@@ -81,12 +81,12 @@ put_cloudwatch() {
 }
 
 gcp_token() {
-  local state=${HI_STATE_DIR:-/run/hybrid-inference/publisher} now token_url header claims signature reply
+  local state=${HI_STATE_DIR:-/run/hybrid-inference/publisher} now token_url header claims signature reply token
   token_url=${HI_GCP_TOKEN_URL:-https://oauth2.googleapis.com/token}
   now=$(date +%s)
   install -d -m 0700 "$state"
-  if [ -s "$state/gcp-token" ] && [ "$(jq -r .expires "$state/gcp-token")" -gt $((now + 60)) ]; then
-    jq -r .token "$state/gcp-token"
+  if [ -s "$state/gcp-token" ] && [ "$(jq -r '.expires // 0' "$state/gcp-token")" -gt $((now + 60)) ] &&
+    jq -er '.token | select(type == "string" and length > 0)' "$state/gcp-token"; then
     return 0
   fi
   [ -r "${HI_GCP_KEY_FILE:-}" ] || die "$E_CONFIG" "HI_GCP_KEY_FILE is not a readable file"
@@ -94,15 +94,23 @@ gcp_token() {
   claims=$(jq -cjn --arg iss "$(jq -er .client_email "$HI_GCP_KEY_FILE")" --arg aud "$token_url" --argjson iat "$now" \
     '{iss: $iss, scope: "https://www.googleapis.com/auth/monitoring.write", aud: $aud, iat: $iat, exp: ($iat + 3600)}' | b64url)
   signature=$(printf '%s.%s' "$header" "$claims" | openssl dgst -sha256 -sign <(jq -er .private_key "$HI_GCP_KEY_FILE") | b64url)
+  # set -e does not hold here (the caller tests this function), so every step that can fail says so.
   reply=$(curl -fsS --max-time 10 --data-urlencode 'grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer' \
-    --data-urlencode "assertion=${header}.${claims}.${signature}" "$token_url")
+    --data-urlencode "assertion=${header}.${claims}.${signature}" "$token_url") || {
+    log "the token endpoint refused the service account's JWT"
+    return 1
+  }
+  token=$(jq -er '.access_token | select(type == "string" and length > 0)' <<<"$reply") || {
+    log "the token endpoint's answer has no access_token"
+    return 1
+  }
   (umask 077 && jq -c --argjson now "$now" '{token: .access_token, expires: ($now + (.expires_in // 3600))}' <<<"$reply" >"$state/gcp-token")
-  jq -er .access_token <<<"$reply"
+  printf '%s\n' "$token"
 }
 
 put_monitoring() {
   local value=$1 project=${HI_GCP_PROJECT:?} token body
-  token=$(gcp_token) || return 1
+  token=$(gcp_token) && [ -n "$token" ] || return 1
   body=$(jq -cn --arg type "${HI_GCP_METRIC_TYPE:?}" --arg poolLabel "${HI_GCP_POOL_LABEL:?}" --arg router "$HI_ROUTER_ID" \
     --arg project "$project" --arg ts "$(date -u +%Y-%m-%dT%H:%M:%SZ)" --arg v "$value" \
     '{timeSeries: [{metric: {type: $type, labels: {($poolLabel): "gcp", router: $router}}, resource: {type: "global", labels: {project_id: $project}},

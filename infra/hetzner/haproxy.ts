@@ -206,7 +206,10 @@ export function renderHaproxyConfig(s: RouterSpec): string {
       `  http-check send meth GET uri /health hdr host ${p.tlsName}`,
       "  http-check expect status 200",
       `  http-request set-header host ${p.tlsName}`,
-      `  server ${p.name} ${p.host}:${p.port} ssl verify required ca-file ${p.caFile} sni str(${p.tlsName}) verifyhost ${p.tlsName} check check-sni ${p.tlsName} inter 5s fall 2 rise 2 resolvers dns init-addr last,libc,none maxconn ${p.slots} maxqueue 1`,
+      // A pool at zero nodes is down (its load balancer has no healthy target); once the autoscaler's first node
+      // serves, the router finds it within a few seconds (checks every 2 s while down, 1 s in transition), and a
+      // pool that loses its last node is out in about 6 s.
+      `  server ${p.name} ${p.host}:${p.port} ssl verify required ca-file ${p.caFile} sni str(${p.tlsName}) verifyhost ${p.tlsName} check check-sni ${p.tlsName} inter 5s fastinter 1s downinter 2s fall 2 rise 2 resolvers dns init-addr last,libc,none maxconn ${p.slots} maxqueue 1`,
     );
   }
   add(

@@ -55,4 +55,29 @@ describe("npm run local -- --fleet", () => {
     expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });
     await expect(scrapeRouter(metricsUrl)).rejects.toThrow(/ECONNREFUSED/);
   }, 150_000);
+
+  it("--from-zero starts the burst pools at zero nodes, as the stacks have them: the router sees them down", async () => {
+    const r = startProcess("npm", ["run", "--silent", "local", "--", "--fleet", "--from-zero", "--port", String(await freePort())]);
+    runs.push(r);
+    const up = await until(() => /the HAProxy router at (https:\/\/127\.0\.0\.1:\d+)/.exec(r.stdout()), (m) => m !== null || r.child.exitCode !== null, 90_000);
+    if (!up?.[1]) throw new Error(`the fleet did not come up:\n${r.stderr()}`);
+    const metricsUrl = /^ {2}metrics (\S+)/m.exec(r.stdout())?.[1] ?? "";
+    const cmds = processesMentioning(r.tmp).map((p) => p.cmd);
+    expect(cmds.filter((c) => c.includes("llama-server"))).toHaveLength(2);
+    expect(cmds.filter((c) => /^haproxy -db -f /.test(c))).toHaveLength(3);
+    expect(r.stdout()).toMatch(/^ {2}burst .*no node yet .*min 0 node/m);
+    expect(r.stdout()).toMatch(/^ {2}demand published every \d+ s to the CloudWatch stand-in http:\/\/127\.0\.0\.1:\d+\//m);
+    const m = await scrapeRouter(metricsUrl);
+    expect(m.servers.filter((s) => s.proxy.startsWith("burst_")).map((s) => s.state)).toEqual(["DOWN", "DOWN"]);
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+    expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });
+  }, 150_000);
+
+  it("refuses --from-zero without --fleet with exit 3", async () => {
+    const r = startProcess("npm", ["run", "--silent", "local", "--", "--from-zero"]);
+    runs.push(r);
+    expect(await r.exited).toBe(3);
+    expect(r.stderr()).toMatch(/--from-zero only applies to --fleet/);
+  }, 30_000);
 });

@@ -4,9 +4,9 @@
  * endpoints (which verify the service-account JWT's RS256 signature and claims).
  */
 import { spawn, spawnSync } from "node:child_process";
-import { createHash, createHmac, createVerify, generateKeyPairSync } from "node:crypto";
+import { createVerify, generateKeyPairSync } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHaproxyConfig } from "../../infra/hetzner/haproxy";
 import { routerSpec } from "../../infra/hetzner/router-spec";
 import { apportionDemand, DEMAND_METRIC } from "../../infra/scaling/demand";
+import { type Captured, sigv4Valid } from "../../inference-image/local/cloud-sinks";
 import { freePort } from "../../inference-image/local/ports";
 import { ROOT } from "../helpers/paths";
 
@@ -112,7 +113,6 @@ describe("the demand the routers publish", () => {
 
 // ---- fakes of the cloud endpoints --------------------------------------------------------------------------
 
-interface Captured { headers: IncomingMessage["headers"]; method: string; url: string; body: string }
 
 function fake(handler: (req: Captured) => { status: number; body: string }): Promise<{ url: string; seen: Captured[]; server: Server }> {
   const seen: Captured[] = [];
@@ -128,24 +128,6 @@ function fake(handler: (req: Captured) => { status: number; body: string }): Pro
     });
   });
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server })));
-}
-
-/** AWS Signature Version 4, recomputed here to check curl's. */
-function sigv4Valid(c: Captured, secret: string, region: string, service: string): boolean {
-  const auth = String(c.headers.authorization ?? "");
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!m || m[3] !== region || m[4] !== service) return false;
-  const [, , date, , , signed = "", signature] = m;
-  const headerNames = signed.split(";");
-  const canonicalHeaders = headerNames.map((h) => `${h}:${String(c.headers[h] ?? "").trim()}\n`).join("");
-  const [p = "/", q = ""] = c.url.split("?");
-  const canonical = [c.method, p, q, canonicalHeaders, signed, createHash("sha256").update(c.body).digest("hex")].join("\n");
-  const amzDate = String(c.headers["x-amz-date"]);
-  const scope = `${date}/${region}/${service}/aws4_request`;
-  const toSign = ["AWS4-HMAC-SHA256", amzDate, scope, createHash("sha256").update(canonical).digest("hex")].join("\n");
-  let key: Buffer = createHmac("sha256", `AWS4${secret}`).update(date ?? "").digest();
-  for (const part of [region, service, "aws4_request"]) key = createHmac("sha256", key).update(part).digest();
-  return createHmac("sha256", key).update(toSign).digest("hex") === signature;
 }
 
 describe("publishing to the clouds", () => {

@@ -75,6 +75,8 @@ describe("the router's HAProxy config", () => {
     const cfg = renderHaproxyConfig(spec());
     expect(cfg).toContain(`server aws 198.51.100.7:443 ssl verify required ca-file ${ca} sni str(hi-prod-burst-1234567-0123456789abcdef.elb.eu-central-1.amazonaws.com) verifyhost hi-prod-burst-1234567-0123456789abcdef.elb.eu-central-1.amazonaws.com check check-sni`);
     expect(cfg).toMatch(/server gcp 34\.120\.1\.2:443 ssl verify required .* maxconn 32 maxqueue 1/);
+    // A pool at zero is found as soon as its first node serves: checks every 2 s while down, 1 s in transition.
+    expect(cfg).toMatch(/server gcp .* check check-sni \S+ inter 5s fastinter 1s downinter 2s fall 2 rise 2 /);
   });
 
   it("retries a request the server never answered, and hides a closed kept-alive connection", () => {

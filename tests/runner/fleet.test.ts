@@ -1,7 +1,7 @@
 /**
  * The fleet suite for real, as the team runs it: no --base-url, so the runner starts the local fleet (four
- * llama-servers through the boot path, two TLS terminators, HAProxy with the rendered router config), runs every
- * fleet test against it and stops it. Every check must pass, none may be skipped, and the figures must say what the
+ * llama-servers through the boot path, two TLS terminators, HAProxy with the rendered router config, the demand
+ * publisher, the cloud APIs' and the autoscaler's stand-ins), runs every fleet test against it and stops it. Every check must pass, none may be skipped, and the figures must say what the
  * checks claim.
  */
 import { describe, expect, it } from "vitest";
@@ -33,6 +33,13 @@ describe("runner against the local fleet", () => {
     expect(m("above base capacity")).toMatchObject({ requests: 2 * baseSlots, base: baseSlots, burst: baseSlots, first_spill: `burst_${cheapest}` });
     expect(m("past all slots")).toMatchObject({ capacity: baseSlots + 4 + baseSlots * LOCAL_FLEET.queuePerSlot, rejected: 2, frontend_5xx: 2, queued_served: baseSlots * LOCAL_FLEET.queuePerSlot });
     expect(Number(m("past all slots").reject_ms)).toBeLessThan(2000);
+    // The cheaper pool leaves zero on the router's demand and goes back after the quiet period; the other has none.
+    const scale = m("burst pools scale from zero");
+    expect(scale).toMatchObject({ pool: cheapest, path: "0 -> 1 -> 0", clients: baseSlots + 2 });
+    expect(String(scale.others)).toMatch(/^\w+ 0$/);
+    expect(Number(scale.demand_peak_slots)).toBeGreaterThan(0);
+    expect(Number(JSON.parse(String(scale.served_by))[`burst_${cheapest}`])).toBeGreaterThan(0);
+    expect(Number(scale.back_to_zero_ms)).toBeGreaterThanOrEqual(LOCAL_FLEET.scaling.quietMs);
     const down = m("with the burst endpoints down");
     expect(Number(down.peak_queue)).toBeGreaterThan(0);
     expect(Number(down.slowest_ms)).toBeLessThan(LOCAL_FLEET.queueTimeoutSeconds * 1000);
@@ -41,5 +48,5 @@ describe("runner against the local fleet", () => {
     expect(Number(killed.retries)).toBeGreaterThanOrEqual(Number(killed.waiting_on_killed));
     expect(Number(killed.waiting_on_killed)).toBeGreaterThan(0);
     expect(String(killed.state)).toMatch(new RegExp(`base/${String(killed.killed)} DOWN`));
-  }, 150_000);
+  }, 240_000);
 });

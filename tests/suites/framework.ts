@@ -20,6 +20,24 @@ export interface SuiteOptions {
   testTimeoutMs: number;
 }
 
+/** The local fleet's demand loop, as the scale-from-zero check drives and reads it. */
+export interface FleetScalingControl {
+  /** Sets the burst pools' minimum, every pool's or per pool (the local fleet starts them warm at 1; the stacks' pools are at 0). */
+  setMinimum(n: number | Record<string, number>): void;
+  /** Each pool's minimum now. */
+  minimums(): Record<string, number>;
+  /** Nodes per pool now. */
+  nodes(): Record<string, number>;
+  /** Every change of a pool's size the autoscaler stand-in made, in order. */
+  events(): Array<{ pool: string; from: number; to: number; demand: number | undefined; atMs: number; doneMs?: number; error?: string }>;
+  /** The highest demand (in slots) the cloud stand-ins accepted for a pool since a time (epoch ms). */
+  demandPeak(pool: string, sinceMs: number): number;
+  /** Requests the cloud stand-ins refused (a bad signature or token, a point written too often). */
+  refusals(): number;
+  /** How long a pool must see no demand before it goes back to its minimum. */
+  quietMs: number;
+}
+
 /** What the fleet suite knows about the router it tests. */
 export interface FleetContext {
   /** The router's Prometheus exporter. */
@@ -30,6 +48,8 @@ export interface FleetContext {
     stopBurst(): Promise<void>;
     /** Kills a base node outright (SIGKILL). */
     killBase(name: string): Promise<void>;
+    /** The demand loop: the burst pools' sizes, their minimum, what the cloud stand-ins received. */
+    scaling: FleetScalingControl;
   };
   /** The router's spec, known for the local fleet: its queue and the order it tries the burst pools in. */
   spec?: { queueDepth: number; queueTimeoutSeconds: number; burstOrder: string[] };

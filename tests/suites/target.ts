@@ -6,6 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { burstOrder } from "../../infra/hetzner/haproxy";
+import { DEMAND_METRIC } from "../../infra/scaling/demand";
+import type { MetricPoint } from "../../inference-image/local/cloud-sinks";
 import { type LocalFleet, startLocalFleet } from "../../inference-image/local/fleet";
 import { type TlsTrust, waitHealthy } from "../../inference-image/local/health";
 import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
@@ -32,11 +34,29 @@ export interface TargetIo {
   progress: (line: string) => void;
 }
 
+/** The pool a demand point is for, or undefined for any other metric. */
+function poolOf(p: MetricPoint): string | undefined {
+  if (p.cloud === "aws") return p.metric === `${DEMAND_METRIC.awsNamespace}/${DEMAND_METRIC.awsMetricName}` ? p.labels[DEMAND_METRIC.awsDimension] : undefined;
+  return p.metric === DEMAND_METRIC.gcpMetricType ? p.labels[DEMAND_METRIC.gcpPoolLabel] : undefined;
+}
+
 /** The local fleet as the fleet suite sees it: its router, its metrics, its processes and its spec. */
 export function fleetContext(fleet: LocalFleet): FleetContext {
   return {
     metricsUrl: fleet.metricsUrl,
-    control: { stopBurst: () => fleet.stopBurst(), killBase: (name) => fleet.killBase(name) },
+    control: {
+      stopBurst: () => fleet.stopBurst(),
+      killBase: (name) => fleet.killBase(name),
+      scaling: {
+        setMinimum: (n) => fleet.burst.forEach((b) => fleet.scaling.autoscaler.setMinimum(b.name, typeof n === "number" ? n : (n[b.name] ?? fleet.scaling.autoscaler.scaling(b.name).minNodes))),
+        minimums: () => Object.fromEntries(fleet.burst.map((b) => [b.name, fleet.scaling.autoscaler.scaling(b.name).minNodes])),
+        nodes: () => Object.fromEntries(fleet.burst.map((b) => [b.name, b.pool.nodes()])),
+        events: () => fleet.scaling.autoscaler.events.map((e) => ({ ...e })),
+        demandPeak: (pool, sinceMs) => Math.max(0, ...fleet.scaling.sinks.points.filter((p) => p.receivedMs >= sinceMs && poolOf(p) === pool).map((p) => p.value)),
+        refusals: () => fleet.scaling.sinks.refusals.length,
+        quietMs: fleet.fixture.scaling.quietMs,
+      },
+    },
     spec: { queueDepth: fleet.spec.queue.depth, queueTimeoutSeconds: fleet.spec.queue.timeoutSeconds, burstOrder: burstOrder(fleet.spec.burst).map((b) => `burst_${b.name}`) },
   };
 }
