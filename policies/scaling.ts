@@ -9,6 +9,17 @@ function instanceDerivedNamespace(namespace: string | undefined): boolean {
   return namespace === "AWS/EC2" || namespace === "CWAgent";
 }
 
+/**
+ * Whether a step or simple policy can add capacity: a positive change, or an exact capacity above 0. A policy that
+ * only takes the group back (a scale-in to 0 on a quiet alarm) is no way out of zero, whatever its alarm watches.
+ */
+function canGrow(policy: PolicyResource, type: string): boolean {
+  const grows = (n: number | undefined) => n !== undefined && n > 0;
+  if (type === "StepScaling") return asArray<Props>(policy.props.stepAdjustments).some((s) => grows(num(s.scalingAdjustment)));
+  // Simple scaling: a positive change (ChangeInCapacity, PercentChangeInCapacity) or an exact capacity above 0.
+  return grows(num(policy.props.scalingAdjustment));
+}
+
 /** Why an AWS scaling policy can (or cannot) act when the group has no instance. */
 function awsPolicySignal(policy: PolicyResource, alarms: PolicyResource[]): string | undefined {
   const type = str(policy.props.policyType) ?? "SimpleScaling";
@@ -21,6 +32,7 @@ function awsPolicySignal(policy: PolicyResource, alarms: PolicyResource[]): stri
     return custom && !instanceDerivedNamespace(ns) ? `target tracking on ${ns ?? "a custom metric"}` : undefined;
   }
   if (type === "PredictiveScaling") return undefined;
+  if (!canGrow(policy, type)) return undefined;
   // Step and simple policies act when an alarm that names them fires; the alarm's metric must exist at zero.
   const firing = alarms.filter((a) => dependenciesOf(a, "alarmActions").some((d) => d.urn === policy.urn));
   for (const a of firing) {
@@ -33,6 +45,9 @@ function awsPolicySignal(policy: PolicyResource, alarms: PolicyResource[]): stri
 
 function gcpSignal(autoscaler: PolicyResource): string | undefined {
   const policy = (autoscaler.props.autoscalingPolicy ?? {}) as Props;
+  // An autoscaler that is off, or may only scale in, never takes the group out of zero.
+  const mode = str(policy.mode) ?? "ON";
+  if (mode === "OFF" || mode === "ONLY_SCALE_IN") return undefined;
   for (const m of asArray<Props>(policy.metrics)) {
     const filter = str(m.filter) ?? "";
     const perGroup = m.singleInstanceAssignment !== undefined || (/resource\.type\s*=/.test(filter) && !/resource\.type\s*=\s*"?gce_instance"?/.test(filter));
@@ -44,7 +59,7 @@ function gcpSignal(autoscaler: PolicyResource): string | undefined {
 
 export const burstScalesFromZero: StackPolicy = {
   name: "burst-scales-from-zero",
-  description: "A burst pool whose minimum is 0 has a scale-out signal that exists at zero instances: an AWS group needs a scaling policy on a metric its instances do not emit (an alarm outside AWS/EC2, a schedule), a GCP autoscaler a per-group metric (zonal groups) or a schedule. CPU-only autoscaling at minimum 0 never leaves zero.",
+  description: "A burst pool whose minimum is 0 has a scale-out signal that exists at zero instances: an AWS group needs a scaling policy that adds capacity on a metric its instances do not emit (an alarm outside AWS/EC2, a schedule), a GCP autoscaler that may scale out on a per-group metric (zonal groups) or a schedule. CPU-only autoscaling at minimum 0 never leaves zero.",
   severity: "high",
   enforcementLevel: "mandatory",
   anchor: "AWS: step scaling on CloudWatch alarms (a group at 0 emits no ASGAverageCPUUtilization, so the alarm stays INSUFFICIENT_DATA); GCP: cloud.google.com/compute/docs/autoscaler/scaling-cloud-monitoring-metrics (per-instance metrics cannot take a MIG below 1 VM; per-group metrics, zonal MIGs only, can scale to zero)",

@@ -2,16 +2,18 @@
  * A local stand-in for the clouds' autoscalers, for the local fleet only (nothing in infra/ uses it): it reads the
  * demand the router published to the local cloud sinks and sets each burst pool's node count as the stacks'
  * scaling configuration would, with the same functions:
- * - AWS (step scaling on CloudWatch alarms, infra/aws/burst-pool.ts): while the summed demand is at least the
- *   threshold, the ExactCapacity steps of awsStepAdjustments set the group's size (nodesFromSteps); when there has
- *   been no demand (or no data: the quiet alarm treats missing data as breaching) for the whole quiet period, the
- *   quiet alarm sets it to the minimum. No data never scales out (the scale-out alarm treats it as not breaching).
+ * - AWS (step scaling on CloudWatch alarms, infra/aws/burst-pool.ts): while the summed demand is more than the
+ *   group's slots, the ChangeInCapacity steps of awsStepAdjustments add nodes for the shortfall (awsCapacityAfter);
+ *   the group never shrinks while there is demand. When there has been no demand (or no data: the quiet alarm treats
+ *   missing data as breaching) for the whole quiet period, the quiet alarm sets it to the minimum. No data never
+ *   scales out (the scale-out alarm treats it as not breaching).
  * - GCP (a per-group Cloud Monitoring metric with singleInstanceAssignment, infra/gcp/burst-pool.ts): the
- *   recommendation is ceil(demand / slots per node) (nodesForDemand); scale-in control keeps the highest
- *   recommendation of the quiet window, so the group shrinks only once the window is quiet. No data reads as 0.
+ *   recommendation is ceil(demand / slots per node) (nodesForDemand); scale-in control (0% below the peak) keeps the
+ *   highest recommendation of the quiet window, so the group shrinks only once the window is quiet. No data reads as
+ *   0 here: an assumption, Google documents only the MISSING_CUSTOM_METRIC_DATA_POINTS status, not the size it keeps.
  * Both clamp to the group's minimum and maximum. The quiet period is the stacks' scaleInQuietMinutes, shortened.
  */
-import { awsStepAdjustments, DEMAND_METRIC, nodesForDemand, nodesFromSteps, SCALE_OUT_THRESHOLD } from "../../infra/scaling/demand";
+import { awsCapacityAfter, DEMAND_METRIC, nodesForDemand, SCALE_OUT_THRESHOLD } from "../../infra/scaling/demand";
 import type { CloudSinks } from "./cloud-sinks";
 
 export interface PoolScaling {
@@ -39,13 +41,13 @@ const clamp = (n: number, p: PoolScaling) => Math.min(p.maxNodes, Math.max(p.min
 /** The pool's next size for the demand the cloud reads now (undefined: no data point in the window). Pure. */
 export function nextScaling(p: PoolScaling, demand: number | undefined, nowMs: number, s: ScalingState): ScalingState {
   const scaleOut = demand !== undefined && demand >= SCALE_OUT_THRESHOLD;
-  const wants = !scaleOut ? 0 : p.cloud === "aws" ? (nodesFromSteps(awsStepAdjustments(p.slotsPerNode, p.maxNodes), demand) ?? 0) : nodesForDemand(demand, p.slotsPerNode, p.maxNodes);
+  const wants = !scaleOut ? 0 : p.cloud === "aws" ? awsCapacityAfter(s.nodes, demand, p.slotsPerNode, p.maxNodes) : nodesForDemand(demand, p.slotsPerNode, p.maxNodes);
   const recent = [...s.recent.filter((r) => nowMs - r.atMs < p.quietMs), { atMs: nowMs, nodes: wants }];
   const windowCovered = nowMs - s.sinceMs >= p.quietMs;
   const next = (nodes: number): ScalingState => ({ ...s, nodes: clamp(nodes, p), recent });
   if (p.cloud === "aws") {
-    // The scale-out alarm is in ALARM: its steps set the size exactly. Otherwise the quiet alarm sets the minimum
-    // once every evaluation of the quiet period had no demand, and nothing changes before that.
+    // With demand, the scale-out alarm adds the shortfall's step (never less than the size). Otherwise the quiet
+    // alarm sets the minimum once every evaluation of the quiet period had no demand, and nothing changes before that.
     if (scaleOut) return next(wants);
     const quiet = windowCovered && recent.every((r) => r.nodes === 0);
     return next(quiet ? 0 : s.nodes);

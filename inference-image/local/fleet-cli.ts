@@ -23,7 +23,7 @@ export function fleetSummary(fleet: LocalFleet): string {
     const slots = fleet.spec.burst.find((x) => x.name === name)?.slots ?? 0;
     const behind = b?.pool.node()?.baseUrl ?? `no node yet (port ${b?.pool.port ?? "?"})`;
     const min = b ? fleet.scaling.autoscaler.scaling(b.name).minNodes : 0;
-    return `${name} ${b?.endpoint ?? "?"} (${b?.tlsName ?? "?"}, ${b?.mode === "tcp" ? "TLS passthrough to" : "HTTPS proxy to"} ${behind}, ${slots} slots, min ${min} node${i === 0 ? ", tried first" : ""})`;
+    return `${name} ${b?.endpoint ?? "?"} (${b?.tlsName ?? "?"}, ${b?.mode === "tcp" ? "TLS to TCP to" : "HTTPS proxy to"} ${behind}, ${slots} slots, min ${min} node${i === 0 ? ", tried first" : ""})`;
   });
   return [
     `the local fleet is up: the HAProxy router at ${fleet.baseUrl}`,

@@ -87,13 +87,13 @@ export function startPublisherLoop(o: PublisherLoopOptions): PublisherLoop {
   let stopped = false;
   let current: Promise<PublishRun> | undefined;
   let timer: NodeJS.Timeout | undefined;
-  // As the systemd timer (OnUnitActiveSec): the next run an interval after the last one started, never two at once.
+  // As the routers' systemd timer (OnUnitInactiveSec): the next run an interval after the last one ended, so two
+  // writes of a series are never closer than the interval, however long a run took on a busy machine.
   const tick = () => {
     if (stopped) return;
-    const started = Date.now();
     current = once();
     void current.then(() => {
-      if (!stopped) timer = setTimeout(tick, Math.max(0, o.intervalMs - (Date.now() - started)));
+      if (!stopped) timer = setTimeout(tick, o.intervalMs);
     });
   };
   tick();

@@ -66,7 +66,6 @@ b64url() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
 
 put_cloudwatch() {
   local value=$1 region=${HI_CW_REGION:?} ts body
-  [ -r "${HI_AWS_CREDENTIALS:-}" ] || die "$E_CONFIG" "HI_AWS_CREDENTIALS is not a readable file"
   ts=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   body="Action=PutMetricData&Version=2010-08-01&Namespace=$(urlenc "${HI_CW_NAMESPACE:?}")"
   body+="&MetricData.member.1.MetricName=$(urlenc "${HI_CW_METRIC:?}")&MetricData.member.1.Value=${value}&MetricData.member.1.Unit=Count&MetricData.member.1.Timestamp=${ts}"
@@ -89,7 +88,6 @@ gcp_token() {
     jq -er '.token | select(type == "string" and length > 0)' "$state/gcp-token"; then
     return 0
   fi
-  [ -r "${HI_GCP_KEY_FILE:-}" ] || die "$E_CONFIG" "HI_GCP_KEY_FILE is not a readable file"
   header=$(printf '{"alg":"RS256","typ":"JWT"}' | b64url)
   claims=$(jq -cjn --arg iss "$(jq -er .client_email "$HI_GCP_KEY_FILE")" --arg aud "$token_url" --argjson iat "$now" \
     '{iss: $iss, scope: "https://www.googleapis.com/auth/monitoring.write", aud: $aud, iat: $iat, exp: ($iat + 3600)}' | b64url)
@@ -128,6 +126,10 @@ main() {
     printf '%s\n' "$demand"
     return 0
   fi
+  # Settings are checked here, in the script's own shell: a die inside a function whose output is captured would
+  # only end that subshell, and its exit code would read as the cloud's refusal.
+  if [ -n "${HI_CW_REGION:-}" ]; then [ -r "${HI_AWS_CREDENTIALS:-}" ] || die "$E_CONFIG" "HI_AWS_CREDENTIALS is not a readable file"; fi
+  if [ -n "${HI_GCP_PROJECT:-}" ]; then [ -r "${HI_GCP_KEY_FILE:-}" ] || die "$E_CONFIG" "HI_GCP_KEY_FILE is not a readable file"; fi
   if [ -n "${HI_CW_REGION:-}" ] && jq -e 'has("aws")' <<<"$demand" >/dev/null; then
     put_cloudwatch "$(jq -r .aws <<<"$demand")" || { log "CloudWatch refused the demand"; rc=$E_AWS; }
   fi

@@ -120,6 +120,24 @@ export function demandQueries(routers: readonly string[]): aws.types.input.cloud
   ];
 }
 
+/**
+ * The pool's shortfall as the scale-out alarm reads it: the demand less the slots of the group's desired capacity
+ * (GroupDesiredCapacity, which counts the nodes still launching, so a scale-out in progress is not asked for twice).
+ * A missing capacity point reads as 0: a gap in the group's metrics may add nodes (up to the maximum, back after the
+ * quiet period), never leave demand unserved.
+ */
+export function shortfallQueries(routers: readonly string[], groupName: pulumi.Input<string>, slotsPerNode: number): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  return [
+    ...demandQueries(routers).map((q) => ({ ...q, returnData: false })),
+    {
+      id: "capacity",
+      returnData: false,
+      metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: { AutoScalingGroupName: groupName }, period: ALARM_PERIOD_SECONDS, stat: "Maximum" },
+    },
+    { id: "shortfall", expression: `demand - ${slotsPerNode} * FILL(capacity, 0)`, label: "burst demand beyond the group's slots", returnData: true },
+  ];
+}
+
 /** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
 export class AwsBurstPool extends pulumi.ComponentResource {
   readonly network: AwsNetwork;
@@ -348,21 +366,26 @@ export class AwsBurstPool extends pulumi.ComponentResource {
         defaultResult: "CONTINUE",
       }],
       instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      // The scale-out alarm reads the group's desired capacity (free for group metrics at 1-minute granularity).
+      enabledMetrics: ["GroupDesiredCapacity"],
+      metricsGranularity: "1Minute",
       tags: asgTags(tags),
     }, { parent: this, ignoreChanges: ["desiredCapacity"] });
 
     // Scaling on the routers' demand, which exists at zero nodes (a group's own CPU does not, so CPU target
-    // tracking never leaves zero). Out: ceil(demand / slots) nodes as soon as one slot is wanted. In: to zero after
+    // tracking never leaves zero). Out: on a shortfall (demand beyond the group's slots) the steps add the nodes it
+    // needs, so the group has ceil(demand / slots) nodes; it never shrinks while there is demand. In: to zero after
     // a quiet period. A silent publisher reads as no demand: it never scales out, and it lets the pool drain to zero.
     // A pool that may not grow (max 0) has nothing to scale; without routers nothing publishes demand.
     const routers = args.demandRouters ?? [];
     if (args.maxSize > 0 && routers.length > 0) {
-      const metric = { metricQueries: demandQueries(routers) };
       this.scaleOut = new aws.autoscaling.Policy(`${name}-scale-out`, {
         autoscalingGroupName: this.group.name,
         policyType: "StepScaling",
-        adjustmentType: "ExactCapacity",
+        adjustmentType: "ChangeInCapacity",
         metricAggregationType: "Maximum",
+        // While nodes warm up, a repeated breach in the same step adds nothing more (EC2 Auto Scaling, step scaling
+        // "Instance warmup"): the desired capacity the alarm reads may lag a minute behind.
         estimatedInstanceWarmup: 300,
         // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
         stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
@@ -371,16 +394,18 @@ export class AwsBurstPool extends pulumi.ComponentResource {
           scalingAdjustment: s.scalingAdjustment,
         })),
       }, child);
+      // Simple scaling to the minimum: it needs no metric value to pick a step, so it also runs when the quiet alarm
+      // fires on missing data (every router silent).
       this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
         autoscalingGroupName: this.group.name,
-        policyType: "StepScaling",
+        policyType: "SimpleScaling",
         adjustmentType: "ExactCapacity",
-        metricAggregationType: "Maximum",
-        stepAdjustments: [{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }],
+        scalingAdjustment: args.minSize,
+        cooldown: ALARM_PERIOD_SECONDS,
       }, child);
       this.demandHigh = new aws.cloudwatch.MetricAlarm(`${name}-demand`, {
-        alarmDescription: "Routers report burst demand for the AWS pool: set the pool to ceil(demand / slots) nodes",
-        ...metric,
+        alarmDescription: "Routers report more burst demand than the AWS pool has slots: add the nodes for it",
+        metricQueries: shortfallQueries(routers, this.group.name, args.slotsPerNode),
         evaluationPeriods: 1,
         threshold: SCALE_OUT_THRESHOLD,
         comparisonOperator: "GreaterThanOrEqualToThreshold",
@@ -390,8 +415,8 @@ export class AwsBurstPool extends pulumi.ComponentResource {
         tags,
       }, child);
       this.demandQuiet = new aws.cloudwatch.MetricAlarm(`${name}-quiet`, {
-        alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to zero`,
-        ...metric,
+        alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to the minimum`,
+        metricQueries: demandQueries(routers),
         evaluationPeriods: args.scaleInQuietMinutes,
         datapointsToAlarm: args.scaleInQuietMinutes,
         threshold: SCALE_OUT_THRESHOLD,

@@ -247,7 +247,9 @@ export class GcpBurstPool extends pulumi.ComponentResource {
     }, child);
 
     // Scaling on the routers' demand for this pool: ceil(demand / slots per node) VMs (singleInstanceAssignment), no
-    // CPU signal. Scale-in waits out the quiet period, and the autoscaler's own stabilization keeps it from flapping.
+    // CPU signal. Scale-in control with 0% may be "deducted from the peak recommendation during the window": the group
+    // keeps the highest recommendation of the last quiet period, so it shrinks only after a whole quiet period below
+    // it (percent "between 0 to 100%, inclusive": hashicorp/terraform-provider-google compute_autoscaler docs).
     this.autoscaler = new gcp.compute.Autoscaler(`${name}-autoscaler`, {
       project,
       zone: args.zone,
@@ -261,7 +263,7 @@ export class GcpBurstPool extends pulumi.ComponentResource {
           filter: `resource.type = "global" AND metric.labels.${DEMAND_METRIC.gcpPoolLabel} = "gcp"`,
           singleInstanceAssignment: args.slotsPerNode,
         }],
-        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { fixed: args.maxReplicas } },
+        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { percent: 0 } },
       },
     }, child);
 

@@ -70,7 +70,9 @@ const PUBLISHER_TIMER = [
   "",
   "[Timer]",
   "OnBootSec=30s",
-  `OnUnitActiveSec=${PUBLISH_INTERVAL_SECONDS}s`,
+  // Counted from the end of the last run, not its start: two writes of a series are always an interval apart
+  // (Cloud Monitoring refuses points of one series less than 5 s apart), however long a run took.
+  `OnUnitInactiveSec=${PUBLISH_INTERVAL_SECONDS}s`,
   "AccuracySec=1s",
   "",
   "[Install]",

@@ -55,10 +55,15 @@ export function nodesForDemand(demandSlots: number, slotsPerNode: number, maxNod
 }
 
 /**
- * An AWS step scaling policy for ExactCapacity, attached to an alarm "demand >= 1 slot" (threshold 0.5,
- * GreaterThanOrEqualToThreshold): steps are offsets from the threshold, lower bound inclusive, upper exclusive
- * (AWS Auto Scaling, "Step adjustments"). Demand d (a whole number of slots) falls in step k when
- * (k-1) x slots + 1 <= d <= k x slots, which sets the group to k = ceil(d / slots) nodes; the last step is open above.
+ * The AWS scale-out: a step scaling policy of ChangeInCapacity on an alarm over the pool's *shortfall*, the demand
+ * less the slots of the group's desired capacity (metric math over the routers' demand and the group's
+ * GroupDesiredCapacity), at "shortfall >= 1 slot" (threshold 0.5, GreaterThanOrEqualToThreshold). Steps are offsets
+ * from the threshold, lower bound inclusive, upper exclusive (AWS Auto Scaling, "Step adjustments"): a shortfall f
+ * (whole slots) falls in step k when (k-1) x slots + 1 <= f <= k x slots and adds k nodes, so a group of n nodes
+ * goes to ceil(demand / slots) = n + ceil(f / slots), capped at its maximum. A group already big enough for the
+ * demand has no shortfall: the alarm is OK and nothing runs, so the group never shrinks while there is demand
+ * (ExactCapacity would, every minute the alarm stays in ALARM, taking serving nodes away under load). It shrinks
+ * only on the quiet alarm, back to its minimum after the quiet period with no demand at all.
  */
 export const SCALE_OUT_THRESHOLD = 0.5;
 
@@ -80,12 +85,22 @@ export function awsStepAdjustments(slotsPerNode: number, maxNodes: number): Step
   });
 }
 
-/** The nodes an ExactCapacity step policy sets for a demand (what AWS does with awsStepAdjustments' steps). */
-export function nodesFromSteps(steps: readonly StepAdjustment[], demandSlots: number): number | undefined {
-  if (demandSlots < SCALE_OUT_THRESHOLD) return undefined; // the alarm is not in ALARM: the policy does not run
-  const offset = demandSlots - SCALE_OUT_THRESHOLD;
+/** The nodes a ChangeInCapacity step policy adds for a shortfall (what AWS does with awsStepAdjustments' steps). */
+export function addedFromSteps(steps: readonly StepAdjustment[], shortfallSlots: number): number | undefined {
+  if (shortfallSlots < SCALE_OUT_THRESHOLD) return undefined; // the alarm is not in ALARM: the policy does not run
+  const offset = shortfallSlots - SCALE_OUT_THRESHOLD;
   const step = steps.find((s) => offset >= s.metricIntervalLowerBound && (s.metricIntervalUpperBound === undefined || offset < s.metricIntervalUpperBound));
   return step?.scalingAdjustment;
+}
+
+/**
+ * The group's desired capacity after the scale-out alarm's evaluation: unchanged without a shortfall, otherwise
+ * raised by the policy's step and capped at the maximum (the group caps it). Equal to max(desired,
+ * nodesForDemand(demand)) for whole slots.
+ */
+export function awsCapacityAfter(desired: number, demandSlots: number, slotsPerNode: number, maxNodes: number): number {
+  const added = addedFromSteps(awsStepAdjustments(slotsPerNode, maxNodes), demandSlots - slotsPerNode * desired);
+  return added === undefined ? desired : Math.min(maxNodes, desired + added);
 }
 
 /** Scale in to zero after this long with no demand at all. */

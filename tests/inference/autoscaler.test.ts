@@ -1,6 +1,6 @@
 /**
- * The local autoscaler stand-in decides as the stacks' scaling configuration does: AWS's ExactCapacity steps while
- * demand is at least the alarm's threshold and the minimum after a whole quiet period; GCP's recommendation
+ * The local autoscaler stand-in decides as the stacks' scaling configuration does: AWS's ChangeInCapacity steps on a
+ * shortfall (never shrinking while there is demand) and the minimum after a whole quiet period; GCP's recommendation
  * ceil(demand / slots) held at the highest of the quiet window. Missing data never scales out and counts as quiet.
  */
 import fc from "fast-check";
@@ -18,11 +18,13 @@ function run(p: PoolScaling, steps: Array<[number, number | undefined]>, start: 
 }
 
 describe("the autoscaler stand-in", () => {
-  it("AWS: leaves zero at the first demand, to ceil(demand / slots) nodes, capped at the maximum", () => {
+  it("AWS: leaves zero at the first demand, to ceil(demand / slots) nodes, capped at the maximum; grows on a shortfall only", () => {
     expect(run(aws, [[0, 1]])).toEqual([1]);
     expect(run(aws, [[0, 4]])).toEqual([1]);
     expect(run(aws, [[0, 5]])).toEqual([2]);
     expect(run(aws, [[0, 99]])).toEqual([5]);
+    // Less demand than the group's slots is no shortfall: the group keeps its size while there is demand.
+    expect(run(aws, [[0, 12], [1000, 2], [2000, 1], [3000, 13]])).toEqual([3, 3, 3, 4]);
   });
 
   it("AWS: no data never scales out; no demand (or no data) for the whole quiet period takes it back to the minimum", () => {
@@ -30,7 +32,7 @@ describe("the autoscaler stand-in", () => {
     const up = initialScaling(0, 0);
     expect(run(aws, [[0, 6], [1000, 0], [5000, undefined], [9999, 0], [10_000, 0]], up)).toEqual([2, 2, 2, 2, 0]);
     // Demand inside the window restarts the quiet period.
-    expect(run(aws, [[0, 6], [5000, 0], [9000, 1], [15_000, 0], [18_999, 0], [19_000, 0]], up)).toEqual([2, 2, 1, 1, 1, 0]);
+    expect(run(aws, [[0, 6], [5000, 0], [9000, 1], [15_000, 0], [18_999, 0], [19_000, 0]], up)).toEqual([2, 2, 2, 2, 2, 0]);
   });
 
   it("AWS: a pool that was warm when the stand-in began waits a whole quiet period before it drains", () => {
@@ -62,11 +64,13 @@ describe("the autoscaler stand-in", () => {
           let s = initialScaling(p.minNodes, 0);
           for (const [dt, d] of steps) {
             t += dt;
+            const before = s.nodes;
             s = nextScaling(p, d, t, s);
             expect(s.nodes).toBeGreaterThanOrEqual(p.minNodes);
             expect(s.nodes).toBeLessThanOrEqual(p.maxNodes);
-            if (cloud === "aws" && d !== undefined && d > 0) expect(s.nodes).toBe(Math.max(p.minNodes, nodesForDemand(d, slots, max)));
-            if (cloud === "gcp" && d !== undefined) expect(s.nodes).toBeGreaterThanOrEqual(Math.max(p.minNodes, nodesForDemand(d, slots, max)));
+            // With demand, the pool has the slots for it (up to its maximum) and AWS never shrinks.
+            if (d !== undefined) expect(s.nodes).toBeGreaterThanOrEqual(Math.max(p.minNodes, nodesForDemand(d, slots, max)));
+            if (cloud === "aws" && d !== undefined && d > 0) expect(s.nodes).toBeGreaterThanOrEqual(before);
           }
           // A quiet period with no demand at all brings it back to the minimum, on both clouds.
           for (let i = 1; i <= 11; i++) s = nextScaling(p, 0, t + i * 1000, s);

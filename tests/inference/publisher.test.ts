@@ -108,6 +108,13 @@ describe("the demand the routers publish", () => {
   it("refuses bad settings with exit 30", async () => {
     expect((await publish({ HI_POOLS: "nope" })).code).toBe(30);
     expect((await publish({ HI_ROUTER_ID: "" })).code).toBe(30);
+    // A credential file that is missing is a settings error, not a cloud's refusal, on either cloud.
+    const stat = path.join(dir, "stat-empty.csv");
+    writeFileSync(stat, statCsv([{ px: "base", sv: "BACKEND" }]));
+    const gcp = await publish({ HI_STATS_CSV: stat, HI_GCP_PROJECT: "p", HI_GCP_METRIC_TYPE: "custom.googleapis.com/x", HI_GCP_POOL_LABEL: "pool", HI_GCP_KEY_FILE: path.join(dir, "missing.json") });
+    expect([gcp.code, gcp.stderr]).toEqual([30, expect.stringContaining("HI_GCP_KEY_FILE is not a readable file")]);
+    const aws = await publish({ HI_STATS_CSV: stat, HI_CW_REGION: "eu-central-1", HI_CW_NAMESPACE: "n", HI_CW_METRIC: "m", HI_CW_DIMENSION: "Pool", HI_AWS_CREDENTIALS: path.join(dir, "missing.env") });
+    expect([aws.code, aws.stderr]).toEqual([30, expect.stringContaining("HI_AWS_CREDENTIALS is not a readable file")]);
   });
 });
 

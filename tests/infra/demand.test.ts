@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { apportionDemand, awsStepAdjustments, nodesForDemand, nodesFromSteps } from "../../infra/scaling/demand";
+import { addedFromSteps, apportionDemand, awsCapacityAfter, awsStepAdjustments, nodesForDemand } from "../../infra/scaling/demand";
 
 const slots = fc.integer({ min: 1, max: 16 });
 const maxNodes = fc.integer({ min: 0, max: 40 });
@@ -32,16 +32,30 @@ describe("nodesForDemand", () => {
 });
 
 describe("the AWS step policy", () => {
-  it("sets exactly nodesForDemand for every whole demand, as AWS reads the steps", () => {
+  it("takes a group from zero to exactly nodesForDemand, as AWS reads the steps", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2000 }), slots, fc.integer({ min: 1, max: 40 }), (d, s, m) => {
-        expect(nodesFromSteps(awsStepAdjustments(s, m), d)).toBe(nodesForDemand(d, s, m));
+        expect(awsCapacityAfter(0, d, s, m)).toBe(nodesForDemand(d, s, m));
       }),
     );
   });
 
-  it("leaves zero demand to the scale-in alarm (the scale-out alarm does not fire)", () => {
-    expect(nodesFromSteps(awsStepAdjustments(2, 4), 0)).toBeUndefined();
+  it("from any size: max(size, nodesForDemand), so it grows to the demand and never shrinks while there is demand", () => {
+    fc.assert(
+      fc.property(demand, slots, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), (d, s, m, n0) => {
+        const n = Math.min(n0, m);
+        const after = awsCapacityAfter(n, d, s, m);
+        expect(after).toBe(Math.max(n, nodesForDemand(d, s, m)));
+        expect(after).toBeGreaterThanOrEqual(n);
+        expect(after).toBeLessThanOrEqual(m);
+      }),
+    );
+  });
+
+  it("does not run without a shortfall: zero demand, or a group that already has the slots", () => {
+    expect(addedFromSteps(awsStepAdjustments(2, 4), 0)).toBeUndefined();
+    expect(awsCapacityAfter(3, 6, 2, 4)).toBe(3);
+    expect(awsCapacityAfter(3, 7, 2, 4)).toBe(4);
   });
 
   it("has contiguous steps from the threshold, the last open above", () => {

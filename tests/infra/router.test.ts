@@ -102,25 +102,31 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
   const r = () => run.resources;
   const spec = (cloud: string) => (run.outputs.launchSpecs as Record<string, { parallel: number }>)[cloud]?.parallel ?? 0;
 
-  it("AWS: no CPU policy; ExactCapacity steps of ceil(demand / slots) nodes on a demand alarm, and zero after the quiet period", () => {
+  it("AWS: no CPU policy; steps that add the nodes for the shortfall beyond the group's slots, and zero after the quiet period", () => {
     const policies = ofType(r(), "aws:autoscaling/policy:Policy").map((p) => p.inputs);
-    expect(policies.map((p) => p.policyType)).toEqual(["StepScaling", "StepScaling"]);
+    expect(policies.map((p) => p.policyType).sort()).toEqual(["SimpleScaling", "StepScaling"]);
     const out = one(r(), "aws:autoscaling/policy:Policy", "scale-out").inputs;
+    expect(out).toMatchObject({ adjustmentType: "ChangeInCapacity", estimatedInstanceWarmup: 300 });
+    expect(one(r(), "aws:autoscaling/group:Group").inputs).toMatchObject({ enabledMetrics: ["GroupDesiredCapacity"], metricsGranularity: "1Minute" });
     const max = stack === "prod" ? 8 : 2;
     expect(out.stepAdjustments).toHaveLength(max);
     expect((out.stepAdjustments as Inputs[])[0]).toEqual({ metricIntervalLowerBound: "0", metricIntervalUpperBound: String(spec("aws")), scalingAdjustment: 1 });
     expect((out.stepAdjustments as Inputs[])[max - 1]).toEqual({ metricIntervalLowerBound: String((max - 1) * spec("aws")), scalingAdjustment: max });
     const high = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "aws-burst-demand");
     expect(high.inputs).toMatchObject({ threshold: 0.5, comparisonOperator: "GreaterThanOrEqualToThreshold", treatMissingData: "notBreaching" });
-    // Each router's series (Pool=aws, Router=<name>) added up per minute.
+    // Each router's series (Pool=aws, Router=<name>) added up per minute, less the slots of the group's desired capacity.
+    const routerSeries = [0, 1].map((i) => ({ id: `r${i}`, returnData: false, metric: { namespace: "HybridInference/Router", metricName: "BurstDemandSlots", dimensions: { Pool: "aws", Router: `hybrid-inference-${stack}-router-${i}` }, period: 60, stat: "Maximum" } }));
+    const groupName = one(r(), "aws:autoscaling/group:Group").state.name;
     expect(high.inputs.metricQueries).toEqual([
-      { id: "r0", returnData: false, metric: { namespace: "HybridInference/Router", metricName: "BurstDemandSlots", dimensions: { Pool: "aws", Router: `hybrid-inference-${stack}-router-0` }, period: 60, stat: "Maximum" } },
-      { id: "r1", returnData: false, metric: { namespace: "HybridInference/Router", metricName: "BurstDemandSlots", dimensions: { Pool: "aws", Router: `hybrid-inference-${stack}-router-1` }, period: 60, stat: "Maximum" } },
-      { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: true },
+      ...routerSeries,
+      { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: false },
+      { id: "capacity", returnData: false, metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: { AutoScalingGroupName: groupName }, period: 60, stat: "Maximum" } },
+      { id: "shortfall", expression: `demand - ${spec("aws")} * FILL(capacity, 0)`, label: "burst demand beyond the group's slots", returnData: true },
     ]);
     const quiet = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "aws-burst-quiet");
     expect(quiet.inputs).toMatchObject({ evaluationPeriods: 15, datapointsToAlarm: 15, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
-    expect(one(r(), "aws:autoscaling/policy:Policy", "scale-in").inputs.stepAdjustments).toEqual([{ metricIntervalUpperBound: "0", scalingAdjustment: 0 }]);
+    expect(quiet.inputs.metricQueries).toEqual([...routerSeries, { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: true }]);
+    expect(one(r(), "aws:autoscaling/policy:Policy", "scale-in").inputs).toMatchObject({ adjustmentType: "ExactCapacity", scalingAdjustment: 0, cooldown: 60 });
   });
 
   it("AWS: the routers' key may only PutMetricData in the demand namespace, from the routers' addresses", () => {
@@ -138,7 +144,8 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     const policy = one(r(), "gcp:compute/autoscaler:Autoscaler").inputs.autoscalingPolicy as Inputs;
     expect(policy.cpuUtilization).toBeUndefined();
     expect(policy.metrics).toEqual([{ name: "custom.googleapis.com/hybrid_inference/burst_demand_slots", filter: 'resource.type = "global" AND metric.labels.pool = "gcp"', singleInstanceAssignment: spec("gcp") }]);
-    expect(policy.scaleInControl).toMatchObject({ timeWindowSec: 900 });
+    // Nothing may be taken from the window's peak: the group shrinks only after a whole quiet period below it.
+    expect(policy.scaleInControl).toEqual({ timeWindowSec: 900, maxScaledInReplicas: { percent: 0 } });
     expect(ofType(r(), "gcp:projects/iAMMember:IAMMember").filter((m) => String(m.inputs.member).includes("publisher")).map((m) => m.inputs.role)).toEqual(["roles/monitoring.metricWriter"]);
   });
 
@@ -157,6 +164,8 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
       expect(JSON.parse(get("/etc/hybrid-inference/secrets/gcp-publisher.json")?.content ?? "{}")).toMatchObject({ type: "service_account" });
       expect(get("/usr/local/sbin/hybrid-inference-publish-demand")?.content).toBe(readFileSync(PUBLISHER_SCRIPT_PATH, "utf8"));
       expect(doc.runcmd).toContainEqual(["systemctl", "enable", "--now", "hybrid-inference-demand.timer"]);
+      // Every 20 s from the end of the last run: two points of a series never closer than Cloud Monitoring's 5 s.
+      expect(get("/etc/systemd/system/hybrid-inference-demand.timer")?.content).toMatch(/^OnUnitInactiveSec=20s$/m);
       expect(doc.packages).toEqual(expect.arrayContaining(["haproxy", "socat", "jq"]));
       expect(cloudInitSchema(String(router.inputs.userData)).status).toBe(0);
     });

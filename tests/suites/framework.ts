@@ -32,8 +32,8 @@ export interface FleetScalingControl {
   events(): Array<{ pool: string; from: number; to: number; demand: number | undefined; atMs: number; doneMs?: number; error?: string }>;
   /** The highest demand (in slots) the cloud stand-ins accepted for a pool since a time (epoch ms). */
   demandPeak(pool: string, sinceMs: number): number;
-  /** Requests the cloud stand-ins refused (a bad signature or token, a point written too often). */
-  refusals(): number;
+  /** Why the cloud stand-ins refused a request, one entry each (a bad signature or token, a point written too often). */
+  refusals(): string[];
   /** How long a pool must see no demand before it goes back to its minimum. */
   quietMs: number;
 }

@@ -53,7 +53,7 @@ export function fleetContext(fleet: LocalFleet): FleetContext {
         nodes: () => Object.fromEntries(fleet.burst.map((b) => [b.name, b.pool.nodes()])),
         events: () => fleet.scaling.autoscaler.events.map((e) => ({ ...e })),
         demandPeak: (pool, sinceMs) => Math.max(0, ...fleet.scaling.sinks.points.filter((p) => p.receivedMs >= sinceMs && poolOf(p) === pool).map((p) => p.value)),
-        refusals: () => fleet.scaling.sinks.refusals.length,
+        refusals: () => fleet.scaling.sinks.refusals.map((r) => `${r.cloud} ${r.status} ${r.reason}`),
         quietMs: fleet.fixture.scaling.quietMs,
       },
     },

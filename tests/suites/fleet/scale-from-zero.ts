@@ -86,7 +86,7 @@ export const scaleFromZero: SuiteTest = {
       // The queue never passes the extra clients (2), all of it the cheaper pool's to take: the other has no demand.
       const others = order.map((o) => o.replace(/^burst_/, "")).filter((p) => p !== first);
       for (const p of others) expect(path(p) === "0", `the ${p} pool had no demand and should stay at 0; the autoscaler took it ${path(p)}`);
-      expect(scaling.refusals() === 0, `the cloud stand-ins refused ${scaling.refusals()} publish request(s)`);
+      expect(scaling.refusals().length === 0, `the cloud stand-ins refused publish requests: ${scaling.refusals().join("; ")}`);
       return {
         metrics: {
           pool: first,
