@@ -1,11 +1,24 @@
 /**
- * Runs once before the suites: builds (or finds cached) llama-server and the test model, so the suites that
- * run the real server never race to build it. The first build takes several minutes and shows its progress.
+ * Runs once before the suites: gives the run its own temporary directory (every suite and every process it starts
+ * inherits it through TMPDIR, and it goes when the run ends, so no run leaves files in /tmp), then builds (or finds
+ * cached) llama-server and the test model, so the suites that run the real server never race to build it. The first
+ * build takes several minutes and shows its progress.
  */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { ensureLlamaServer } from "../inference-image/local/llama-build";
 import { ensureTestModel } from "../inference-image/local/test-model";
 
-export default async function setup(): Promise<void> {
+export default async function setup(): Promise<() => void> {
+  const runTmp = mkdtempSync(path.join(tmpdir(), "hi-tests-"));
+  process.env.TMPDIR = runTmp;
+  const teardown = (): void => rmSync(runTmp, { recursive: true, force: true });
+  await prebuild();
+  return teardown;
+}
+
+async function prebuild(): Promise<void> {
   // HI_PREBUILD=0 skips this for runs that never start llama-server (the policy workflow). Suites that need it
   // still get it, each building on demand; the build is safe to race (atomic rename) but wasteful.
   if (process.env.HI_PREBUILD === "0") return;

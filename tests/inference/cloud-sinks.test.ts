@@ -83,6 +83,9 @@ describe("the cloud stand-ins", () => {
 
   it("refuse a second point of one series within 5 s, as Cloud Monitoring does (exit 33); CloudWatch takes it", async () => {
     const before = sinks.refusals.length;
+    // The publisher stamps whole seconds: a point in the same second as the last is "out of order" instead; wait
+    // for the next second so that this one is newer but less than 5 s newer.
+    await new Promise((resolve) => setTimeout(resolve, 1100));
     const r = await publish("r0", stats(0));
     expect(r.code).toBe(33);
     expect(sinks.refusals.slice(before)).toEqual([{ cloud: "gcp", status: 400, reason: "sampled too often" }]);
