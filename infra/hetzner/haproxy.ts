@@ -74,7 +74,6 @@ function quote(s: string): string {
 
 export const ROUTER_ERRORS = {
   busy: errorBody("server_error", "All inference capacity is busy; retry after a short wait.", "capacity_exhausted"),
-  unavailable: errorBody("server_error", "No inference server is available right now.", "no_capacity"),
   tooLarge: (limit: number) => errorBody("invalid_request_error", `Request body is larger than ${limit} bytes, more than the context of the model can hold.`, "request_too_large"),
   lengthRequired: errorBody("invalid_request_error", "Send the request body with a Content-Length header.", "length_required"),
   unauthorized: errorBody("invalid_request_error", "Missing or invalid API key. Send Authorization: Bearer <key>.", "invalid_api_key"),

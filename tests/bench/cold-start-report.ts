@@ -65,7 +65,7 @@ export function coldStartMarkdown(c: ColdStartResult): string {
   return `## Cold start: the boot path with a 1 GiB model
 
 A generated ${gib(c.model.size_bytes)} GiB GGUF (${c.model.n_embd} wide, ${c.model.n_layer} layers, f16 weights tiled from one random block;
-llama-server loads it and answers) sits in the S3 emulator (s3rver, loopback, in the benchmark's process). Every round runs
+llama-server loads it and answers) sits in the S3 emulator (s3rver on loopback, in a process of its own so that the benchmark's polling of \`/health\` never takes its event loop, as a real store on other machines). Every round runs
 every step below once, in an order that rotates from round to round, with dirty pages flushed before each step; the
 figures are the medians of ${c.rounds} rounds. The boot path runs as a node runs it: \`boot.sh\` with its defaults
 (${c.streams} ranged streams of at least ${c.cutoff_mib} MiB, sha256 with openssl) and the real llama-server, timed from the

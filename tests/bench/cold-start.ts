@@ -176,7 +176,7 @@ export async function runColdStart(o: ColdStartOptions): Promise<ColdStartResult
   let store: ModelStore | undefined;
   const work = mkdtempSync(path.join(tmpdir(), "hi-cold-"));
   try {
-    store = await startModelStore();
+    store = await startModelStore({ ownProcess: true });
     o.progress(`cold start: putting ${(model.sizeBytes / 1024 ** 3).toFixed(2)} GiB into the S3 emulator`);
     const key = modelKey(model.file);
     await store.put(model.path, key);

@@ -94,7 +94,7 @@ describe("the router's HAProxy config", () => {
     expect(withKey).toContain(`acl base_queue_full queue(base) ge 16`);
     expect(withKey).toContain(`if { req.hdr_val(content-length) gt ${bodyLimitBytes(4096)} }`);
     expect(withKey).toMatch(/return status 401 .* if !public_path !\{ req\.hdr\(authorization\) -m str -f \/etc\/haproxy\/api-keys \}/);
-    for (const body of [ROUTER_ERRORS.busy, ROUTER_ERRORS.tooLarge(bodyLimitBytes(4096)), ROUTER_ERRORS.unauthorized, ROUTER_ERRORS.lengthRequired, ROUTER_ERRORS.gateway]) {
+    for (const body of [ROUTER_ERRORS.busy, ROUTER_ERRORS.tooLarge(bodyLimitBytes(4096)), ROUTER_ERRORS.unauthorized, ROUTER_ERRORS.lengthRequired, ROUTER_ERRORS.gateway, ROUTER_ERRORS.timeout]) {
       const parsed = JSON.parse(body) as { error: { message: string; type: string; code: string } };
       expect(parsed.error).toMatchObject({ message: expect.any(String), type: expect.any(String), code: expect.any(String) });
       expect(withKey).toContain(`'${body}'`);
