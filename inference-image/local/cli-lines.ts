@@ -1,5 +1,6 @@
-/** What `npm run local` prints: the line to paste to try a stack, and the build progress. */
+/** What `npm run local` prints: the line to paste to try a stack, the build progress, and why a start failed. */
 import { shellQuote } from "../../infra/inference/bootscript";
+import { PortBusy } from "./ports";
 
 /** The curl line people paste to try the stack: with the key when one is required, quoted for the shell. */
 export function tryCommand(stack: { baseUrl: string; apiKey?: string }, caFile?: string): string {
@@ -19,4 +20,14 @@ export function progressSink(io: { stderr: (s: string) => void; tty: boolean }):
       else if (p.percent % 10 === 0) io.stderr(`local: ${p.step} ${p.percent}%\n`);
     }
   };
+}
+
+/** A stack or fleet that failed to start: the reason on stderr, and the exit code (3 for a busy --port, else 2). */
+export function startFailure(e: unknown, io: { stderr: (s: string) => void }): number {
+  if (e instanceof PortBusy) {
+    io.stderr(`local: --port ${e.port}: ${e.message}; pick another port or leave --port out for a free one\n`);
+    return 3;
+  }
+  io.stderr(`local: ${(e as Error).message}\n`);
+  return 2;
 }

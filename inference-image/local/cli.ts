@@ -4,9 +4,8 @@
  * signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value (a busy --port included).
  */
 import { parseArgs } from "node:util";
-import { progressSink, tryCommand } from "./cli-lines";
+import { progressSink, startFailure, tryCommand } from "./cli-lines";
 import { fleetCli } from "./fleet-cli";
-import { PortBusy } from "./ports";
 import { type LocalStack, startLocalStack } from "./stack";
 
 export const LOCAL_USAGE = `usage: npm run local -- [--fleet [--from-zero]] [--port N] [--api-key K] [--verbose]
@@ -74,12 +73,7 @@ export async function localCli(argv: string[], io: LocalIo): Promise<number> {
       },
     });
   } catch (e) {
-    if (e instanceof PortBusy) {
-      io.stderr(`local: --port ${e.port}: ${e.message}; pick another port or leave --port out for a free one\n`);
-      return 3;
-    }
-    io.stderr(`local: ${(e as Error).message}\n`);
-    return 2;
+    return startFailure(e, io);
   }
   const t = stack.timings;
   io.stdout(

@@ -5,9 +5,8 @@
 import { shellQuote } from "../../infra/inference/bootscript";
 import { burstOrder } from "../../infra/hetzner/haproxy";
 import type { LocalArgs, LocalIo } from "./cli";
-import { progressSink, tryCommand } from "./cli-lines";
+import { progressSink, startFailure, tryCommand } from "./cli-lines";
 import { type LocalFleet, startLocalFleet } from "./fleet";
-import { PortBusy } from "./ports";
 
 /** The command that runs the fleet suite against this fleet from another shell. */
 export function suiteCommand(fleet: Pick<LocalFleet, "baseUrl" | "metricsUrl" | "certFile" | "apiKey">): string {
@@ -57,12 +56,7 @@ export async function fleetCli(args: LocalArgs, io: LocalIo): Promise<number> {
       },
     });
   } catch (e) {
-    if (e instanceof PortBusy) {
-      io.stderr(`local: --port ${e.port}: ${e.message}; pick another port or leave --port out for a free one\n`);
-      return 3;
-    }
-    io.stderr(`local: ${(e as Error).message}\n`);
-    return 2;
+    return startFailure(e, io);
   }
   io.stdout(fleetSummary(fleet));
   const processes = [
