@@ -16,6 +16,7 @@ import { ensureLlamaServer } from "../../inference-image/local/llama-build";
 import { type ModelStore, rcloneEnv, rcloneS3Remote, startModelStore } from "../../inference-image/local/model-store";
 import { freePort } from "../../inference-image/local/ports";
 import { BOOT_SCRIPT, exited, localBootEnv, spawnBoot } from "../../inference-image/local/stack";
+import { stopGroup } from "../../inference-image/local/node";
 import { ensureTestModel, type TestModel } from "../../inference-image/local/test-model";
 import { DEFAULT_TINY_MODEL, type TinyModelOptions } from "../../inference-image/local/tiny-model";
 import { readStackFile } from "../../plan/stack-file";
@@ -92,18 +93,6 @@ export function timedShell(command: string, env: Record<string, string>): Promis
   });
 }
 
-/** Stops a process group and waits for its leader. */
-async function stopGroup(child: ChildProcess): Promise<void> {
-  if (child.pid === undefined) return;
-  const done = exited(child);
-  try {
-    process.kill(-child.pid, "SIGKILL");
-  } catch {
-    // already gone
-  }
-  await done;
-}
-
 /**
  * Process start to /health 200, then the process group is stopped. With `serving`, polling starts only once it
  * resolves (the boot path says it starts llama-server): polling every 10 ms while the boot path downloads would
@@ -121,7 +110,7 @@ async function timedHealthy(start: (serving: () => void) => ChildProcess, port: 
     await waitHealthy(`http://127.0.0.1:${port}`, { timeoutMs: 300_000, intervalMs: 10, abort });
     return Math.round(performance.now() - t0);
   } finally {
-    await stopGroup(child);
+    await stopGroup(child, 0, "SIGKILL");
   }
 }
 
