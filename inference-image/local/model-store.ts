@@ -49,7 +49,7 @@ export interface ModelStoreOptions {
   /**
    * Serve from a process of its own instead of this one. Measurements use it: in this process the emulator shares
    * the event loop with whatever this process does meanwhile (polling a server's /health every few milliseconds
-   * slowed a 1 GiB download by a third), which a real store, on other machines, never does.
+   * added 1-2 s to a 1 GiB download of about 2.5 s), which a real store, on other machines, never does.
    */
   ownProcess?: boolean;
   /** A fixed port (default: a free one). */
