@@ -1,5 +1,5 @@
 // npm run local [-- --port N] [--api-key K] [--verbose]: the local inference stack; prints the base URL, stops on SIGINT, SIGTERM or SIGHUP.
-import { LOCAL_USAGE, localCli } from "../inference-image/local/cli";
+import { LOCAL_USAGE, localCli } from "../local/cli";
 import { runEntry } from "./lib/entry";
 
 const stopSignal = () => new Promise<string>((resolve) => ["SIGINT", "SIGTERM", "SIGHUP"].forEach((s) => process.on(s, () => resolve(s))));

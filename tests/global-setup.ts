@@ -7,8 +7,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { ensureLlamaServer } from "../inference-image/local/llama-build";
-import { ensureTestModel } from "../inference-image/local/test-model";
+import { ensureLlamaServer } from "../local/toolchain/llama-build";
+import { ensureTestModel } from "../local/toolchain/test-model";
 
 export default async function setup(): Promise<() => void> {
   const runTmp = mkdtempSync(path.join(tmpdir(), "hi-tests-"));

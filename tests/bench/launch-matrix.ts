@@ -5,8 +5,8 @@
  * and take turns cell by cell, so machine noise falls on every candidate alike.
  */
 import type { LaunchMachine } from "../../infra/inference/launch";
-import { CLIENT_CORES } from "../../inference-image/local/host-cpu";
-import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
+import { CLIENT_CORES } from "../../local/stack/host-cpu";
+import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { Http } from "../suites/http";
 import { loadFigures, runLoad } from "../suites/load/generator";
 import type { LoadResult } from "../suites/results";

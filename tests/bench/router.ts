@@ -7,9 +7,9 @@
  *   round; each keeps its median round. The router's metrics say where the requests went.
  */
 import { readFileSync } from "node:fs";
-import { startLocalFleet, type LocalFleet } from "../../inference-image/local/fleet";
-import { haproxyAdmin } from "../../inference-image/local/haproxy-process";
-import { burstBackends, type RouterMetrics, scrapeRouter, serversOf } from "../../inference-image/local/router-metrics";
+import { startLocalFleet, type LocalFleet } from "../../local/fleet/fleet";
+import { haproxyAdmin } from "../../local/fleet/haproxy-process";
+import { burstBackends, type RouterMetrics, scrapeRouter, serversOf } from "../../local/fleet/router-metrics";
 import { Http } from "../suites/http";
 import { loadFigures, runLoad } from "../suites/load/generator";
 import { Latencies } from "../suites/load/histogram";

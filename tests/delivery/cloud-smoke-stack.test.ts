@@ -10,7 +10,7 @@ import { describe, expect, it, vi } from "vitest";
 import { checkStackName } from "../../infra/stack-config";
 import { plan, type PlanResource, type PlanResult } from "../../plan/plan";
 import { modelKey } from "../../infra/storage/layout";
-import { ensureTestModel } from "../../inference-image/local/test-model";
+import { ensureTestModel } from "../../local/toolchain/test-model";
 import { runScript } from "../helpers/cli";
 import { ROOT } from "../helpers/paths";
 import { resultsValidator } from "../helpers/results-schema";

@@ -7,9 +7,9 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveLaunchSpec } from "../../infra/inference/launch";
-import { type ModelStore, startModelStore } from "../../inference-image/local/model-store";
-import { exited, localBootEnv, spawnBoot } from "../../inference-image/local/stack";
-import { ensureTestModel, type TestModel } from "../../inference-image/local/test-model";
+import { type ModelStore, startModelStore } from "../../local/cloud/model-store";
+import { exited, localBootEnv, spawnBoot } from "../../local/stack/stack";
+import { ensureTestModel, type TestModel } from "../../local/toolchain/test-model";
 import { type S3Proxy, type Spoil, startS3Proxy } from "../fixtures/servers/s3-proxy";
 
 let model: TestModel;

@@ -3,11 +3,11 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deriveLaunchSpec, launchArgs, launchEnv, type LaunchOverrides } from "../../infra/inference/launch";
-import { ensureLlamaServer } from "../../inference-image/local/llama-build";
-import { type ModelStore, startModelStore } from "../../inference-image/local/model-store";
-import { freePort } from "../../inference-image/local/ports";
-import { exited, localBootEnv, spawnBoot, startLocalStack, type LocalStack } from "../../inference-image/local/stack";
-import { ensureTestModel, type TestModel } from "../../inference-image/local/test-model";
+import { ensureLlamaServer } from "../../local/toolchain/llama-build";
+import { type ModelStore, startModelStore } from "../../local/cloud/model-store";
+import { freePort } from "../../local/stack/ports";
+import { exited, localBootEnv, spawnBoot, startLocalStack, type LocalStack } from "../../local/stack/stack";
+import { ensureTestModel, type TestModel } from "../../local/toolchain/test-model";
 import { startFlakyStore } from "../fixtures/servers/model-server";
 
 let llamaServer: string;

@@ -14,8 +14,8 @@ import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PUBLISHER_SCRIPT_PATH, renderPublisherEnv } from "../../infra/hetzner/router-cloud-init";
 import { DEMAND_METRIC } from "../../infra/scaling/demand";
-import { type CloudSinks, startCloudSinks } from "../../inference-image/local/cloud-sinks";
-import { parseEnvFile } from "../../inference-image/local/publisher-loop";
+import { type CloudSinks, startCloudSinks } from "../../local/cloud/cloud-sinks";
+import { parseEnvFile } from "../../local/fleet/publisher-loop";
 
 let dir: string;
 let sinks: CloudSinks;

@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { worstHourlyUsd } from "../../infra/catalog";
 import { burstOrder, renderHaproxyConfig } from "../../infra/hetzner/haproxy";
 import { bodyLimitBytes } from "../../infra/hetzner/router-spec";
-import { baseNodeName, fleetRouterSpec, type FleetRouterInputs, LOCAL_FLEET } from "../../inference-image/local/fleet-spec";
-import { localLaunchSpec } from "../../inference-image/local/node";
-import { createLocalCa, type IssuedCert, issueCert, type LocalCa, selfSignedCert } from "../../inference-image/local/tls";
-import { renderTerminatorConfig } from "../../inference-image/local/tls-terminator";
+import { baseNodeName, fleetRouterSpec, type FleetRouterInputs, LOCAL_FLEET } from "../../local/fleet/fleet-spec";
+import { localLaunchSpec } from "../../local/stack/node";
+import { createLocalCa, type IssuedCert, issueCert, type LocalCa, selfSignedCert } from "../../local/fleet/tls";
+import { renderTerminatorConfig } from "../../local/cloud/tls-terminator";
 import { haproxyCheck } from "../helpers/haproxy";
 
 let dir: string;

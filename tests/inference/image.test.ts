@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { launchEnv } from "../../infra/inference/launch";
 import { deriveLaunchSpec } from "../../infra/inference/launch";
 import release from "../../inference-image/llama-release.json";
-import { ensureLlamaSource } from "../../inference-image/local/llama-build";
+import { ensureLlamaSource } from "../../local/toolchain/llama-build";
 import { ROOT } from "../helpers/paths";
 import { shellcheck } from "../helpers/tools";
 

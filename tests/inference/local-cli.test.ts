@@ -8,8 +8,8 @@ import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort, PortBusy } from "../../inference-image/local/ports";
-import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
+import { freePort, PortBusy } from "../../local/stack/ports";
+import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { nothingLeft, processesMentioning, type Running, startProcess, until } from "../helpers/processes";
 
 const stacks: LocalStack[] = [];

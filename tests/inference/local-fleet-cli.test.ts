@@ -7,8 +7,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { freePort } from "../../inference-image/local/ports";
-import { scrapeRouter, serversOf } from "../../inference-image/local/router-metrics";
+import { freePort } from "../../local/stack/ports";
+import { scrapeRouter, serversOf } from "../../local/fleet/router-metrics";
 import { nothingLeft, processesMentioning, type Running, startProcess, until } from "../helpers/processes";
 
 const runs: Running[] = [];

@@ -8,8 +8,8 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rclone, rcloneS3Remote, startModelStore } from "../../inference-image/local/model-store";
-import { freePort } from "../../inference-image/local/ports";
+import { rclone, rcloneS3Remote, startModelStore } from "../../local/cloud/model-store";
+import { freePort } from "../../local/stack/ports";
 import { processesMentioning } from "../helpers/processes";
 
 const work = mkdtempSync(path.join(tmpdir(), "hi-store-"));

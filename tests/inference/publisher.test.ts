@@ -15,8 +15,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHaproxyConfig } from "../../infra/hetzner/haproxy";
 import { routerSpec } from "../../infra/hetzner/router-spec";
 import { apportionDemand, DEMAND_METRIC } from "../../infra/scaling/demand";
-import { type Captured, sigv4Valid } from "../../inference-image/local/cloud-sinks";
-import { freePort } from "../../inference-image/local/ports";
+import { type Captured, sigv4Valid } from "../../local/cloud/cloud-sinks";
+import { freePort } from "../../local/stack/ports";
 import { ROOT } from "../helpers/paths";
 
 const SCRIPT = path.join(ROOT, "inference-image/router/publish-demand.sh");

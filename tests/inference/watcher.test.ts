@@ -6,9 +6,9 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureLlamaServer } from "../../inference-image/local/llama-build";
-import { BOOT_SCRIPT } from "../../inference-image/local/stack";
-import { ensureTestModel } from "../../inference-image/local/test-model";
+import { ensureLlamaServer } from "../../local/toolchain/llama-build";
+import { BOOT_SCRIPT } from "../../local/stack/stack";
+import { ensureTestModel } from "../../local/toolchain/test-model";
 
 const NS = `hi-watch-${process.pid}`;
 const WATCHER = path.join(path.dirname(BOOT_SCRIPT), "spot-watcher.sh");

@@ -5,7 +5,7 @@
 import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type LocalStack, startLocalStack } from "../../inference-image/local/stack";
+import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import { ROOT } from "../helpers/paths";
 import { resultsValidator } from "../helpers/results-schema";
 import type { ResultsDocument } from "../suites/results";

@@ -4,7 +4,7 @@
  */
 import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
-import { freePort } from "../../inference-image/local/ports";
+import { freePort } from "../../local/stack/ports";
 import { runScript } from "../helpers/cli";
 import { resultsValidator } from "../helpers/results-schema";
 import { runJson } from "../helpers/suite-cli";

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { worstHourlyUsd } from "../../infra/catalog";
-import { LOCAL_FLEET } from "../../inference-image/local/fleet-spec";
+import { LOCAL_FLEET } from "../../local/fleet/fleet-spec";
 import { runScript } from "../helpers/cli";
 import { resultsValidator } from "../helpers/results-schema";
 import { REGISTRY } from "../suites/registry";

@@ -4,7 +4,7 @@
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../inference-image/local/ports";
+import { freePort } from "../../local/stack/ports";
 import { Http } from "../suites/http";
 import { percentiles } from "../suites/load/histogram";
 import { backoffMs, interTokenGaps, loadFigures, runLoad } from "../suites/load/generator";

@@ -4,7 +4,7 @@
  */
 import { createParser } from "eventsource-parser";
 import { Agent, request } from "undici";
-import type { TlsTrust } from "../../inference-image/local/health";
+import type { TlsTrust } from "../../local/stack/health";
 
 export interface HttpResponse {
   status: number;

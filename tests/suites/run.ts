@@ -2,7 +2,7 @@
  * Runs the chosen suites against a target and builds the results document. Never throws for an expected
  * problem: a bad option, an unreachable endpoint and a failing test all end as a document with an exit code.
  */
-import { describeAnswer, HealthTimeout, type TlsTrust, waitHealthy } from "../../inference-image/local/health";
+import { describeAnswer, HealthTimeout, type TlsTrust, waitHealthy } from "../../local/stack/health";
 import { runTest, type SuiteContext, type SuiteOptions } from "./framework";
 import { Http } from "./http";
 import type { RunnerOptions } from "./options";

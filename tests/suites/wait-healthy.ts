@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { describeAnswer, type HealthProgress, HealthTimeout, waitHealthy } from "../../inference-image/local/health";
+import { describeAnswer, type HealthProgress, HealthTimeout, waitHealthy } from "../../local/stack/health";
 import { baseUrlSchema, DEFAULT_WAIT_S, UsageError, withValue } from "./options";
 import { EXIT, type ExitCode } from "./results";
 

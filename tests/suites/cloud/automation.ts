@@ -12,7 +12,7 @@ import { LocalWorkspace } from "@pulumi/pulumi/automation";
 import type { StackConfig } from "../../../infra/config";
 import { createFleet } from "../../../infra/fleet";
 import { modelKey } from "../../../infra/storage/layout";
-import type { TestModel } from "../../../inference-image/local/test-model";
+import type { TestModel } from "../../../local/toolchain/test-model";
 import type { SmokeStack } from "./orchestrate";
 import type { SmokeCloud } from "./smoke-config";
 

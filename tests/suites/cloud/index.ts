@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { request } from "undici";
 import * as path from "node:path";
-import { ensureTestModel } from "../../../inference-image/local/test-model";
+import { ensureTestModel } from "../../../local/toolchain/test-model";
 import type { StackConfig } from "../../../infra/config";
 import type { RunnerOptions } from "../options";
 import { errorDocument } from "../run";

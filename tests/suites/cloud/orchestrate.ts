@@ -3,7 +3,7 @@
  * check prerequisites, create an ephemeral stack, up, wait for /health, one completion, and always tear down
  * (destroy, then remove the stack), even after a failure, a blown time budget or Ctrl-C.
  */
-import { type TlsTrust, waitHealthy } from "../../../inference-image/local/health";
+import { type TlsTrust, waitHealthy } from "../../../local/stack/health";
 import { withDeadline } from "../framework";
 import { Http } from "../http";
 import { EXIT, type ResultsDocument, type TestResult } from "../results";

@@ -7,8 +7,8 @@ import { parseStackConfig, type StackConfig } from "../../../infra/config";
 import { smallestType } from "../../../infra/fleet";
 import { readStackFile } from "../../../plan/stack-file";
 import { rawConfig } from "../../../infra/stack-config";
-import type { TestModel } from "../../../inference-image/local/test-model";
-import { DEFAULT_TINY_MODEL } from "../../../inference-image/local/tiny-model";
+import type { TestModel } from "../../../local/toolchain/test-model";
+import { DEFAULT_TINY_MODEL } from "../../../local/toolchain/tiny-model";
 
 /** K and V, f16, for every layer: what one token of context costs the tiny model. */
 const TINY_KV_BYTES_PER_TOKEN = 2 * 2 * DEFAULT_TINY_MODEL.nLayer * DEFAULT_TINY_MODEL.nEmbd;

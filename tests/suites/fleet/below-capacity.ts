@@ -3,7 +3,7 @@
  * has slots, each base server serves its maxconn, no burst server serves anything, nothing queues, and every answer
  * comes from the base backend (x-hybrid-backend) and adds to the base servers' 2xx counters only.
  */
-import { backendOf, burstBackends, serversOf } from "../../../inference-image/local/router-metrics";
+import { backendOf, burstBackends, serversOf } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { fill, holdTokens, tally } from "./hold";
 import { BASE, burstServing, describe, idle, layout, queued, responses2xx, routedTotal, scrape, serving } from "./router";

@@ -4,7 +4,7 @@
  * arrive at once (real concurrent traffic). Every one is served by a base node, some after waiting in the queue, none
  * waits longer than the queue timeout, none is refused.
  */
-import { burstBackends, serversOf } from "../../../inference-image/local/router-metrics";
+import { burstBackends, serversOf } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { ask, holdTokens, tally } from "./hold";
 import { BASE, controlOf, describe, fleetOf, idle, layout, queued, scrape, until } from "./router";

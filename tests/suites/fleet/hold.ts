@@ -16,7 +16,7 @@ import { request } from "undici";
 import type { Http } from "../http";
 import { Failure, type SuiteContext } from "../framework";
 import { PROMPT } from "../requests";
-import type { RouterMetrics } from "../../../inference-image/local/router-metrics";
+import type { RouterMetrics } from "../../../local/fleet/router-metrics";
 import { routedTotal, scrape, until } from "./router";
 
 export interface Answer {

@@ -3,7 +3,7 @@
  * every server's maxconn (be_conn_free() needs it on every base server), state and last check, and the counters move
  * with traffic: one request adds to the frontend's requests and to a base server's 2xx responses.
  */
-import { backendOf, burstBackends, serversOf } from "../../../inference-image/local/router-metrics";
+import { backendOf, burstBackends, serversOf } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { completionBody } from "../requests";
 import { BASE, describe, idle, layout, responses2xx, scrape } from "./router";

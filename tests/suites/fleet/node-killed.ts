@@ -5,7 +5,7 @@
  * with no response (retry-on empty-response), redispatches them to the other base node (they wait in the queue for
  * its slots), and takes the dead node out once its health checks fail.
  */
-import { backendOf, serversOf } from "../../../inference-image/local/router-metrics";
+import { backendOf, serversOf } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { fill, holdTokens, tally } from "./hold";
 import { BASE, controlOf, describe, idle, layout, until } from "./router";

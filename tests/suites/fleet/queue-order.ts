@@ -5,7 +5,7 @@
  * node's streams still run: it must not stay queued behind one particular node's requests (HAProxy's leastconn does
  * that when the base servers have a maxqueue: it puts a request in a full server's own queue).
  */
-import { serversOf } from "../../../inference-image/local/router-metrics";
+import { serversOf } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { ask, fill, holdTokens } from "./hold";
 import { BASE, describe, idle, layout, queued, until } from "./router";

@@ -3,7 +3,7 @@
  * are per server (a server's sessions are the requests it serves; a backend's also count the ones waiting in its
  * queue); the queue is the base backend's.
  */
-import { backendOf, burstBackends, type RouterMetrics, scrapeRouter, type ServerStats, serversOf } from "../../../inference-image/local/router-metrics";
+import { backendOf, burstBackends, type RouterMetrics, scrapeRouter, type ServerStats, serversOf } from "../../../local/fleet/router-metrics";
 import { Failure, type FleetContext, Skip, type SuiteContext } from "../framework";
 
 export const BASE = "base";

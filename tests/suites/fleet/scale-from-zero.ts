@@ -7,7 +7,7 @@
  * the pool goes back to zero after the quiet period. The pool goes 0 -> 1 -> 0 in the autoscaler's events and in
  * the router's view (its server DOWN, UP, DOWN); the other pool, whose share of the queue is nothing, stays at 0.
  */
-import { serversOf } from "../../../inference-image/local/router-metrics";
+import { serversOf } from "../../../local/fleet/router-metrics";
 import { expect, Failure, type SuiteContext, type SuiteTest } from "../framework";
 import { type Answer, ask, holdTokens, tally } from "./hold";
 import { controlOf, describe, fleetOf, idle, layout, scrape, until } from "./router";

@@ -4,7 +4,7 @@
  * its slots, the rest is served by the burst backends and nothing queues; the first request past the base goes to
  * the cheaper pool. Every request succeeds, and x-hybrid-backend names the backend the metrics counted it on.
  */
-import { burstBackends } from "../../../inference-image/local/router-metrics";
+import { burstBackends } from "../../../local/fleet/router-metrics";
 import { expect, type SuiteTest } from "../framework";
 import { fill, holdTokens, tally } from "./hold";
 import { BASE, burstServing, describe, fleetOf, idle, layout, queued, serving } from "./router";

@@ -4,8 +4,7 @@
  */
 import { shellQuote } from "../../infra/inference/bootscript";
 import { burstOrder } from "../../infra/hetzner/haproxy";
-import type { LocalArgs, LocalIo } from "./cli";
-import { progressSink, startFailure, tryCommand } from "./cli-lines";
+import { type LocalArgs, type LocalIo, progressSink, startFailure, tryCommand } from "../cli-lines";
 import { type LocalFleet, startLocalFleet } from "./fleet";
 
 /** The command that runs the fleet suite against this fleet from another shell. */

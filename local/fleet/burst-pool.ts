@@ -3,9 +3,9 @@
  * listens, and behind it the pool has 0 or 1 node, booted through the boot path on the port the terminator forwards
  * to, or stopped, when the autoscaler stand-in says so. One node stands for the pool: the fixture's max is 1.
  */
-import type { LocalNode } from "./node";
-import type { PortReservation } from "./ports";
-import type { ScalablePool } from "./autoscaler";
+import type { LocalNode } from "../stack/node";
+import type { PortReservation } from "../stack/ports";
+import type { ScalablePool } from "../cloud/autoscaler";
 
 export interface LocalPool extends ScalablePool {
   /** The port the terminator forwards to; held for the pool's life, so no other process takes it between nodes. */

@@ -11,12 +11,12 @@ import { deriveLaunchSpec, launchEnv, type LaunchOverrides, type LaunchSpec } fr
 import { modelKey } from "../../infra/storage/layout";
 import { waitHealthy } from "./health";
 import { CLIENT_CORES, hostMachine } from "./host-cpu";
-import type { ModelStore } from "./model-store";
+import type { ModelStore } from "../cloud/model-store";
 import type { PortReservation } from "./ports";
 import type { Reaper } from "./reaper";
-import type { TestModel } from "./test-model";
+import type { TestModel } from "../toolchain/test-model";
 
-export const BOOT_SCRIPT = path.resolve(__dirname, "../boot/boot.sh");
+export const BOOT_SCRIPT = path.resolve(__dirname, "../../inference-image/boot/boot.sh");
 
 /** Context per slot when none is given: small, the test model needs no more. */
 export const DEFAULT_CTX_PER_SLOT = 2048;

@@ -4,9 +4,9 @@
  * signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value (a busy --port included).
  */
 import { parseArgs } from "node:util";
-import { progressSink, startFailure, tryCommand } from "./cli-lines";
-import { fleetCli } from "./fleet-cli";
-import { type LocalStack, startLocalStack } from "./stack";
+import type { LocalArgs, LocalIo } from "./cli-lines";
+import { fleetCli } from "./fleet/cli";
+import { stackCli } from "./stack/cli";
 
 export const LOCAL_USAGE = `usage: npm run local -- [--fleet [--from-zero]] [--port N] [--api-key K] [--verbose]
 Starts llama-server with a generated test model through the node's boot path (S3 emulator, boot.sh) and prints
@@ -21,25 +21,6 @@ its base URL; SIGINT (Ctrl-C), SIGTERM or SIGHUP stops everything.
   --verbose     show llama-server's log (with --fleet also the router's request log)
 Exit codes: 0 stopped by a signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value.`;
 
-export interface LocalIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  /** Whether stderr is a terminal (the build progress then redraws one line). */
-  tty: boolean;
-  /**
-   * Called once the stack is up: resolves with a signal's name when it should stop. Before that a signal ends the
-   * process as usual, and the reaper removes whatever had been started.
-   */
-  stopSignal: () => Promise<string>;
-}
-
-export interface LocalArgs {
-  port?: number;
-  apiKey?: string;
-  verbose: boolean;
-  fleet: boolean;
-  fromZero: boolean;
-}
 
 export function parseLocalArgs(argv: string[]): LocalArgs | string {
   let values: { port?: string; "api-key"?: string; verbose?: boolean; fleet?: boolean; "from-zero"?: boolean };
@@ -61,36 +42,5 @@ export async function localCli(argv: string[], io: LocalIo): Promise<number> {
     io.stderr(`local: ${args}\n${LOCAL_USAGE}\n`);
     return 3;
   }
-  if (args.fleet) return fleetCli(args, io);
-  let stack: LocalStack;
-  try {
-    stack = await startLocalStack({
-      ...(args.port !== undefined ? { port: args.port } : {}),
-      ...(args.apiKey ? { apiKey: args.apiKey } : {}),
-      progress: progressSink(io),
-      log: (line) => {
-        if (args.verbose || line.startsWith("boot:")) io.stderr(`${line}\n`);
-      },
-    });
-  } catch (e) {
-    return startFailure(e, io);
-  }
-  const t = stack.timings;
-  io.stdout(
-    [
-      `llama-server is healthy at ${stack.baseUrl}`,
-      `  model ${stack.model.file} (sha256 ${stack.model.sha256.slice(0, 12)}…) from ${stack.store.endpoint}/${stack.store.bucket}`,
-      `  ${stack.launch.parallel} slots x ${stack.launch.ctxPerSlot} tokens, ${stack.launch.threads} threads, /metrics on${stack.apiKey ? ", API key required" : ""}`,
-      `  ready in ${(t.totalMs / 1000).toFixed(1)} s (boot path to healthy ${(t.bootToHealthyMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ", cached llama-server"})`,
-      `  try: ${tryCommand(stack)}`,
-      "Ctrl-C stops everything.",
-      "",
-    ].join("\n"),
-  );
-  const died = new Promise<string>((resolve) => stack.server.once("exit", (code, signal) => resolve(`llama-server exited (${signal ?? code})`)));
-  const why = await Promise.race([io.stopSignal().then((s) => ({ signal: s })), died.then((d) => ({ died: d }))]);
-  if ("died" in why) io.stderr(`local: ${why.died}; stopping\n`);
-  else io.stderr(`local: ${why.signal}, stopping\n`);
-  await stack.stop();
-  return "died" in why ? 2 : 0;
+  return args.fleet ? fleetCli(args, io) : stackCli(args, io);
 }

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { PUBLISHER_PATHS, PUBLISHER_SCRIPT_PATH, type PublisherSettings, renderPublisherEnv } from "../../infra/hetzner/router-cloud-init";
-import type { CloudSinks } from "./cloud-sinks";
+import type { CloudSinks } from "../cloud/cloud-sinks";
 
 /** Reads an env file as systemd's EnvironmentFile= does for the lines renderPublisherEnv writes: KEY='value'. */
 export function parseEnvFile(text: string): Record<string, string> {

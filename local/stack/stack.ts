@@ -6,12 +6,12 @@
 import type { ChildProcess } from "node:child_process";
 import type { LaunchOverrides, LaunchSpec } from "../../infra/inference/launch";
 import { modelKey } from "../../infra/storage/layout";
-import { ensureLlamaServer, type ProgressSink } from "./llama-build";
-import { type ModelStore, startModelStore } from "./model-store";
+import { ensureLlamaServer, type ProgressSink } from "../toolchain/llama-build";
+import { type ModelStore, startModelStore } from "../cloud/model-store";
 import { type LocalNode, startNode } from "./node";
 import { type PortReservation, reservePort } from "./ports";
 import { startReaper } from "./reaper";
-import { ensureTestModel, type TestModel } from "./test-model";
+import { ensureTestModel, type TestModel } from "../toolchain/test-model";
 
 export { BOOT_SCRIPT, type BootEnvInputs, exited, localBootEnv, spawnBoot } from "./node";
 

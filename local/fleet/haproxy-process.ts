@@ -6,8 +6,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { connect } from "node:net";
-import { stopGroup } from "./node";
-import type { Reaper } from "./reaper";
+import { stopGroup } from "../stack/node";
+import type { Reaper } from "../stack/reaper";
 
 export interface HaproxyOptions {
   /** A name for messages: "router", "aws terminator". */

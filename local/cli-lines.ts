@@ -1,6 +1,6 @@
 /** What `npm run local` prints: the line to paste to try a stack, the build progress, and why a start failed. */
-import { shellQuote } from "../../infra/inference/bootscript";
-import { PortBusy } from "./ports";
+import { shellQuote } from "../infra/inference/bootscript";
+import { PortBusy } from "./stack/ports";
 
 /** The curl line people paste to try the stack: with the key when one is required, quoted for the shell. */
 export function tryCommand(stack: { baseUrl: string; apiKey?: string }, caFile?: string): string {
@@ -30,4 +30,24 @@ export function startFailure(e: unknown, io: { stderr: (s: string) => void }): n
   }
   io.stderr(`local: ${(e as Error).message}\n`);
   return 2;
+}
+
+export interface LocalIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  /** Whether stderr is a terminal (the build progress then redraws one line). */
+  tty: boolean;
+  /**
+   * Called once the stack is up: resolves with a signal's name when it should stop. Before that a signal ends the
+   * process as usual, and the reaper removes whatever had been started.
+   */
+  stopSignal: () => Promise<string>;
+}
+
+export interface LocalArgs {
+  port?: number;
+  apiKey?: string;
+  verbose: boolean;
+  fleet: boolean;
+  fromZero: boolean;
 }

@@ -15,7 +15,7 @@ export interface TerminatorSpec {
 
 export function renderTerminatorConfig(t: TerminatorSpec): string {
   return [
-    "# The local stand-in for a burst pool's TLS load balancer (inference-image/local/tls-terminator.ts).",
+    "# The local stand-in for a burst pool's TLS load balancer (local/cloud/tls-terminator.ts).",
     "global",
     "  log stdout format raw local0 notice",
     "  maxconn 512",

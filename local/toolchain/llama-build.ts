@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import { chmodSync, copyFileSync, createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync } from "node:fs";
 import { cpus, homedir } from "node:os";
 import * as path from "node:path";
-import release from "../llama-release.json";
+import release from "../../inference-image/llama-release.json";
 
 export interface LlamaSource {
   dir: string;
