@@ -6,6 +6,8 @@
  */
 import { createHash } from "node:crypto";
 import type { MockCallArgs, MockResourceArgs } from "@pulumi/pulumi/runtime";
+import { serviceAccountKey, tlsOutputs } from "./mock-tls";
+import { unwrapSecrets } from "./secret-values";
 
 export const MOCK_ACCOUNT_ID = "123456789012";
 export const MOCK_AWS_REGION = "eu-central-1";
@@ -95,8 +97,10 @@ function gcpOutputs(type: string, name: string, inputs: State, provider: State |
       return { id: `projects/${project}/serviceAccounts/${email}`, state: { email, name: `projects/${project}/serviceAccounts/${email}`, uniqueId: String(100000000000 + num(name, 899999999)), member: `serviceAccount:${email}` } };
     }
     case "gcp:serviceaccount/key:Key": {
-      const keyJson = JSON.stringify({ type: "service_account", project_id: project, private_key_id: hex(name, 40), private_key: pem("PRIVATE KEY", name), client_email: `${hex(name, 6)}@${project}.iam.gserviceaccount.com`, token_uri: "https://oauth2.googleapis.com/token" });
-      return { id: `projects/${project}/serviceAccounts/x/keys/${hex(name, 40)}`, state: { name: `projects/${project}/serviceAccounts/x/keys/${hex(name, 40)}`, privateKey: Buffer.from(keyJson).toString("base64"), publicKey: Buffer.from(pem("PUBLIC KEY", name)).toString("base64") } };
+      // The key file names the account the key is for (serviceAccountId: projects/<p>/serviceAccounts/<email>).
+      const email = String(inputs.serviceAccountId ?? "").split("/").pop() || `${name}@${project}.iam.gserviceaccount.com`;
+      const n = `projects/${project}/serviceAccounts/${email}/keys/${hex(name, 40)}`;
+      return { id: n, state: { name: n, keyAlgorithm: "KEY_ALG_RSA_2048", publicKeyType: "TYPE_X509_PEM_FILE", privateKeyType: "TYPE_GOOGLE_CREDENTIALS_FILE" } };
     }
     case "gcp:storage/hmacKey:HmacKey":
       return { id: `GOOG1E${hex(name, 20).toUpperCase()}`, state: { accessId: `GOOG1E${hex(name, 20).toUpperCase()}`, secret: hex(`${name}/secret`, 40), state: "ACTIVE" } };
@@ -152,36 +156,20 @@ function hcloudOutputs(type: string, name: string, inputs: State): { id: string;
   }
 }
 
-/** A PEM block of the right shape; the body is derived from the resource, not a real key or certificate. */
-function pem(label: string, seed: string): string {
-  const body = Buffer.from(createHash("sha512").update(seed).digest()).toString("base64");
-  return `-----BEGIN ${label}-----\n${body}\n-----END ${label}-----\n`;
-}
-
-function tlsOutputs(type: string, name: string): { id: string; state: State } {
-  switch (type) {
-    case "tls:index/privateKey:PrivateKey":
-      return { id: hex(name, 40), state: { privateKeyPem: pem("PRIVATE KEY", name), publicKeyPem: pem("PUBLIC KEY", name) } };
-    case "tls:index/certRequest:CertRequest":
-      return { id: hex(name, 40), state: { certRequestPem: pem("CERTIFICATE REQUEST", name) } };
-    case "tls:index/selfSignedCert:SelfSignedCert":
-    case "tls:index/locallySignedCert:LocallySignedCert":
-      return { id: String(parseInt(hex(name, 12), 16)), state: { certPem: pem("CERTIFICATE", name), readyForRenewal: false, validityStartTime: "2026-12-03T00:00:00Z", validityEndTime: "2027-12-03T00:00:00Z" } };
-    default:
-      return { id: hex(name, 12), state: {} };
-  }
-}
-
 /** Echoes the inputs and adds what the provider would compute. `provider` holds the inputs of the resource's provider. */
-export function mockResource(args: MockResourceArgs, provider?: State): { id: string; state: State } {
+export async function mockResource(args: MockResourceArgs, provider?: State): Promise<{ id: string; state: State }> {
   const inputs = (args.inputs ?? {}) as State;
   const pkg = args.type.split(":")[0];
   const out =
     pkg === "aws" ? awsOutputs(args.type, args.name, inputs, text(provider?.region) ?? MOCK_AWS_REGION)
     : pkg === "gcp" ? gcpOutputs(args.type, args.name, inputs, provider)
     : pkg === "hcloud" ? hcloudOutputs(args.type, args.name, inputs)
-    : pkg === "tls" ? tlsOutputs(args.type, args.name)
+    : pkg === "tls" ? { id: hex(args.name, 40), state: (await tlsOutputs(args.type, unwrapSecrets(inputs)[0] as State)) ?? {} }
     : { id: `${args.name}-id`, state: {} };
+  if (args.type === "gcp:serviceaccount/key:Key") {
+    const email = String(inputs.serviceAccountId ?? "").split("/").pop() ?? "";
+    Object.assign(out.state, await serviceAccountKey(text(provider?.project) ?? "mock-project", email, hex(args.name, 40)));
+  }
   return { id: args.id || out.id, state: { ...inputs, ...out.state } };
 }
 
