@@ -166,6 +166,17 @@ const routerSchema = z.strictObject({
   domain: domainName,
   /** managed: a Let's Encrypt certificate from Hetzner (the domain's zone must be in Hetzner DNS); uploaded: the secrets routerTlsCertificate and routerTlsPrivateKey. */
   certificate: z.enum(["managed", "uploaded"]).default("managed"),
+  /**
+   * The Hetzner DNS zone that holds the domain (e.g. example.com for inference.example.com). Required with a managed
+   * certificate: the stack then points the domain's A and AAAA records at the load balancer, and Hetzner can only issue
+   * a managed certificate for a domain whose zone it serves.
+   */
+  dnsZone: domainName.optional(),
+  /**
+   * The routers' OS image. Debian 12 ships HAProxy 2.6 LTS with the Prometheus exporter, the version the tests run
+   * (docs/testing.md); another image needs its HAProxy checked the same way before it is listed here.
+   */
+  image: z.enum(["debian-12"]).default("debian-12"),
   serverType: instanceTypeOf("hetzner", { dedicated: false }).default("cpx12"),
   /** At least two, spread across hosts (a spread placement group holds at most 10); they take the private addresses .2-.9. */
   count: z.number().int().min(2).max(8).default(2),
@@ -243,6 +254,12 @@ export const stackConfigSchema = z
       c.hetzner.dedicatedHosts.forEach((h, i) => {
         if (!h.privateIp) ctx.addIssue({ code: "custom", path: ["hetzner", "dedicatedHosts", i, "privateIp"], message: "is required: the routers reach base servers over the private network (couple the host's vSwitch to the cloud network)" });
       });
+    }
+    if (c.router?.certificate === "managed" && !c.router.dnsZone) {
+      ctx.addIssue({ code: "custom", path: ["router", "dnsZone"], message: `is required with router.certificate managed: the Hetzner DNS zone that holds ${c.router.domain} (Hetzner issues managed certificates only for zones it serves); or use certificate: uploaded` });
+    }
+    if (c.router?.dnsZone && c.router.domain !== c.router.dnsZone && !c.router.domain.endsWith(`.${c.router.dnsZone}`)) {
+      ctx.addIssue({ code: "custom", path: ["router", "dnsZone"], message: `${c.router.dnsZone} does not hold router.domain ${c.router.domain}; allowed: the domain itself or a parent of it` });
     }
     if (c.router && c.router.listenPort === c.router.metricsPort) {
       ctx.addIssue({ code: "custom", path: ["router", "metricsPort"], message: `must differ from router.listenPort (${c.router.listenPort})` });

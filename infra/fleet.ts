@@ -18,7 +18,7 @@ import type { PublisherSettings } from "./hetzner/router-cloud-init";
 import { PrivateCa } from "./tls/private-ca";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
-import { awsLbLogicalName, awsTags, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
+import { awsLbLogicalName, awsTags, burstTlsName, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
 import { GcsCheckpoints } from "./storage/gcs-checkpoints";
 import { modelKey } from "./storage/layout";
 import { S3Checkpoints } from "./storage/s3-checkpoints";
@@ -187,7 +187,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         location: cfg.hetzner.location,
         serverType: r.serverType,
         count: r.count,
-        image: cfg.hetzner.image,
+        image: r.image,
         loadBalancerType: cfg.hetzner.loadBalancerType,
         deleteProtection: cfg.hetzner.deletionProtection,
         labels: hcloudLabels(labelCtx, "router"),
@@ -198,6 +198,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         address: (i) => routerIp(cfg.hetzner.networkCidr, i),
         domain: r.domain,
         certificate,
+        ...(r.dnsZone ? { dnsZone: r.dnsZone } : {}),
         listenPort: r.listenPort,
         metricsPort: r.metricsPort,
         queueTimeoutSeconds: r.queueTimeoutSeconds,
@@ -263,6 +264,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       accountId: gcpAccountId(ctx, "burst"),
       ...(fleet.router ? { publisherAccountId: gcpAccountId(ctx, "publisher") } : {}),
       zone: cfg.gcp.zone ?? `${cfg.gcp.region}-b`,
+      tlsName: burstTlsName(ctx, "gcp"),
       slotsPerNode: spec.parallel,
       ca: ca as PrivateCa,
       clients,
@@ -290,7 +292,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   }
   if (fleet.gcp && fleet.launchSpecs.gcp) {
     const slots = fleet.launchSpecs.gcp.parallel;
-    burst.push(fleet.gcp.host.apply((host) => ({ name: "gcp", host, port: 443, tlsName: host, caFile: "", slots: cfg.gcp.maxReplicas * slots, hourlyUsd: hourlyUsd(getInstanceType("gcp", cfg.gcp.machineType), "spot") / slots })));
+    const tlsName = fleet.gcp.tlsName;
+    burst.push(fleet.gcp.host.apply((host) => ({ name: "gcp", host, port: 443, tlsName, caFile: "", slots: cfg.gcp.maxReplicas * slots, hourlyUsd: hourlyUsd(getInstanceType("gcp", cfg.gcp.machineType), "spot") / slots })));
   }
   // A pool that may not grow (max 0) has no capacity to spill to.
   const spillable = pulumi.all(burst).apply((b) => b.filter((x) => x.slots > 0));

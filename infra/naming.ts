@@ -116,3 +116,18 @@ export function gcpName(name: string, maxLength = 63): string {
 export function gcpAccountId(ctx: Pick<LabelContext, "stack">, role: string): string {
   return gcpName(`hi-${ctx.stack}-${role}`, 30);
 }
+
+/**
+ * The DNS name a burst pool's certificate is issued to, which the routers send as SNI and verify. HAProxy's
+ * verifyhost compares a certificate's DNS names and CN, never its IP addresses, so a pool reached by address (GCP's
+ * global IP) still needs a name. Under `.internal`, which ICANN keeps for private use: nothing resolves it, the routers
+ * connect to the pool's address and only verify the name.
+ */
+export function burstTlsName(ctx: Pick<LabelContext, "project" | "stack">, pool: string): string {
+  const name = `${pool}.burst.${ctx.stack}.${ctx.project}.internal`.toLowerCase();
+  const labels = name.split(".");
+  if (name.length > 253 || labels.some((l) => !/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/.test(l))) {
+    throw new Error(`burst TLS name "${name}" is not a valid DNS name (labels of 1-63 letters, digits and inner hyphens, 253 characters in all)`);
+  }
+  return name;
+}

@@ -50,4 +50,5 @@ export interface LocalArgs {
   verbose: boolean;
   fleet: boolean;
   fromZero: boolean;
+  stack?: string;
 }

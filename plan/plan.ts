@@ -94,16 +94,36 @@ export interface PlanOptions {
   stackName?: string;
 }
 
-export async function plan(o: PlanOptions): Promise<PlanResult> {
-  const started = performance.now();
+export interface StackRunOptions {
+  root: string;
+  stack: string;
+  /** Loads the program (default: imports infra/index.ts). Tests pass fixture programs and fresh module registries. */
+  load?: () => Promise<unknown>;
+  /** The stack name the program sees (default: `stack`). */
+  stackName?: string;
+  /** Values for secret config keys ("ns:key") in place of offline stand-ins (the local fleet's own API key). */
+  secrets?: Record<string, string>;
+}
+
+export interface StackRun {
+  /** Every resource the program registered, secrets unwrapped (never print these inputs as they are). */
+  captured: CapturedResource[];
+  /** Secret keys that got offline stand-in values. */
+  standIns: string[];
+}
+
+/** Runs the real program for a stack under the mock runtime and returns what it registered. */
+export async function runStackProgram(o: StackRunOptions): Promise<StackRun> {
   let file;
   try {
     file = readStackFile(o.root, o.stack, [`${CONFIG_NAMESPACE}:apiKey`]);
   } catch (e) {
     throw new PlanConfigError((e as Error).message);
   }
-  const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
-  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stackName ?? o.stack, config: file.config, secretKeys: file.secretKeys });
+  const config = { ...file.config, ...(o.secrets ?? {}) };
+  const secretKeys = [...new Set([...file.secretKeys, ...Object.keys(o.secrets ?? {})])];
+  const standIns = file.standIns.filter((k) => !(k in (o.secrets ?? {})));
+  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stackName ?? o.stack, config, secretKeys });
   try {
     // Config errors surface here, before the root stack or any resource exists.
     readStackConfig();
@@ -121,6 +141,13 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
     throw e;
   }
   const captured = (await runtime.settle()).filter((r) => r.type !== ROOT_STACK_TYPE);
+  return { captured, standIns };
+}
+
+export async function plan(o: PlanOptions): Promise<PlanResult> {
+  const started = performance.now();
+  const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
+  const { captured, standIns } = await runStackProgram({ root: o.root, stack: o.stack, ...(o.load ? { load: o.load } : {}), ...(o.stackName ? { stackName: o.stackName } : {}) });
   const providerErrors = checkProviderRules(captured);
   const violations = await runPolicies(allPolicies, captured, { config: policyConfig, stackTags: {} });
   const cost = estimateCost(costResources(captured));
@@ -138,7 +165,7 @@ export async function plan(o: PlanOptions): Promise<PlanResult> {
       mandatory,
       advisory: violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "advisory").length,
       notCheckable: violations.filter((v) => v.kind === "not-checkable").length,
-      standInSecrets: file.standIns,
+      standInSecrets: standIns,
       passed: mandatory === 0 && providerErrors.length === 0,
       durationMs: Math.round(performance.now() - started),
     },

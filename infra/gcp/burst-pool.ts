@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
 import { DEMAND_METRIC } from "../scaling/demand";
+import { RESPONSE_SECONDS } from "../timeouts";
 import type { PrivateCa } from "../tls/private-ca";
 
 export interface GcpBurstPoolArgs {
@@ -36,6 +37,8 @@ export interface GcpBurstPoolArgs {
   publisherAccountId?: string;
   /** Signs the load balancer's certificate; the routers trust it. */
   ca: PrivateCa;
+  /** The DNS name on the load balancer's certificate (burstTlsName): the routers send it as SNI and verify it. */
+  tlsName: string;
   /** The only sources Cloud Armor admits: the routers' IPv4 addresses, and any extra CIDRs. */
   clients: pulumi.Input<string>[];
 }
@@ -101,8 +104,10 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly securityPolicy: gcp.compute.SecurityPolicy;
   readonly certificate: gcp.compute.SSLCertificate;
   readonly sslPolicy: gcp.compute.SSLPolicy;
-  /** The load balancer's address: what its certificate names and the routers connect to. */
+  /** The load balancer's address: what the routers connect to. */
   readonly host: pulumi.Output<string>;
+  /** The name on the load balancer's certificate: what the routers send as SNI and verify. */
+  readonly tlsName: string;
   readonly apiKeySecret?: gcp.secretmanager.Secret;
   readonly apiKeyVersion?: gcp.secretmanager.SecretVersion;
   readonly endpoint: pulumi.Output<string>;
@@ -293,7 +298,8 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       protocol: "HTTP",
       portName: "http",
       loadBalancingScheme: "EXTERNAL_MANAGED",
-      timeoutSec: 600,
+      // A whole-response limit on this load balancer: the longest a completion may stream (infra/timeouts.ts).
+      timeoutSec: RESPONSE_SECONDS,
       healthChecks: this.healthCheck.id,
       connectionDrainingTimeoutSec: 30,
       securityPolicy: this.securityPolicy.selfLink,
@@ -302,9 +308,9 @@ export class GcpBurstPool extends pulumi.ComponentResource {
     }, child);
     const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, { project, defaultService: backend.id }, child);
     const address = new gcp.compute.GlobalAddress(`${name}-ip`, { project, labels }, child);
-    // The certificate names the address itself, signed by the stack's private CA: the routers verify both. Only
-    // HTTPS is served (TLS 1.2 or later); nothing listens on port 80.
-    const issued = args.ca.issue(`${name}-tls`, { ipAddresses: [address.address] });
+    // The certificate names the pool (a DNS name: HAProxy's verifyhost never reads IP addresses), signed by the stack's
+    // private CA; the routers connect to the address and verify both. Only HTTPS is served (TLS 1.2 or later).
+    const issued = args.ca.issue(`${name}-tls`, { dnsNames: [args.tlsName] });
     this.certificate = new gcp.compute.SSLCertificate(`${name}-tls`, {
       project,
       namePrefix: gcpName(`${name}-tls-`, 37),
@@ -328,6 +334,7 @@ export class GcpBurstPool extends pulumi.ComponentResource {
     }, child);
 
     this.host = address.address;
+    this.tlsName = args.tlsName;
     this.endpoint = pulumi.interpolate`https://${address.address}`;
     this.groupName = this.group.name;
     this.registerOutputs({ endpoint: this.endpoint, groupName: this.groupName });

@@ -39,10 +39,27 @@ export interface BurstEndpoint {
   hourlyUsd: number;
 }
 
+/** The router's timeouts (infra/timeouts.ts derives them; docs/architecture.md, "The timeout chain"). */
+export interface RouterTimeouts {
+  /** Longest a request may go without a byte from its node (a non-streamed completion, a long prompt): `timeout server`. */
+  silenceSeconds: number;
+  /** Longest the client side may stay silent while it sends its request or reads the response. */
+  clientSeconds: number;
+  /** A connection must deliver its request headers within this, or it is cut with a 408 (idle and slow clients). */
+  headersSeconds: number;
+  /** A request's body must arrive within this once its headers did. */
+  bodySeconds: number;
+  keepAliveSeconds: number;
+  connectSeconds: number;
+}
+
 export interface RouterSpec {
+  /** The router's name: every answer carries it (x-hybrid-router), as its demand does. */
+  id: string;
+  /** The API listener: the load balancer's target, on the router's private address. */
   listen: { address: string; port: number; tls?: { certFile: string } };
-  /** The Prometheus exporter; a private address. */
-  metrics: { address: string; port: number };
+  /** Health (/healthz, the load balancer's check) and the Prometheus exporter (/metrics): a private address, its own connection limit. */
+  ops: { address: string; port: number };
   /** The admin stats socket (the demand publisher reads it). */
   statsSocket: string;
   base: BaseServer[];
@@ -55,8 +72,7 @@ export interface RouterSpec {
   apiKeyFile?: string;
   /** stdout for a foreground process (local), syslog for the systemd service. */
   log: "stdout" | "syslog";
-  /** Longest a streamed completion may stay silent between bytes. */
-  serverTimeoutSeconds: number;
+  timeouts: RouterTimeouts;
   /** Drop root after start-up (the systemd service); unset for a process that already runs unprivileged. */
   runAs?: { user: string; group: string };
 }
@@ -73,6 +89,10 @@ function quote(s: string): string {
 }
 
 export const ROUTER_ERRORS = {
+  badRequest: errorBody("invalid_request_error", "The request could not be read as HTTP.", "bad_request"),
+  forbidden: errorBody("invalid_request_error", "The request is not allowed.", "forbidden"),
+  requestTimeout: errorBody("invalid_request_error", "The request did not arrive in time; send the headers and body without pauses.", "request_timeout"),
+  internal: errorBody("server_error", "The router failed to handle the request.", "internal_error"),
   busy: errorBody("server_error", "All inference capacity is busy; retry after a short wait.", "capacity_exhausted"),
   tooLarge: (limit: number) => errorBody("invalid_request_error", `Request body is larger than ${limit} bytes, more than the context of the model can hold.`, "request_too_large"),
   lengthRequired: errorBody("invalid_request_error", "Send the request body with a Content-Length header.", "length_required"),
@@ -88,6 +108,7 @@ export function burstOrder(burst: readonly BurstEndpoint[]): BurstEndpoint[] {
 
 export function validateRouterSpec(s: RouterSpec): string[] {
   const problems: string[] = [];
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(s.id)) problems.push(`router id ${s.id} must be lowercase letters, digits and hyphens (63 at most)`);
   if (s.base.length === 0) problems.push("the router needs at least one base server");
   for (const b of s.base) if (!(b.slots >= 1)) problems.push(`base server ${b.name} has ${b.slots} slots; at least 1`);
   for (const b of s.burst) {
@@ -98,27 +119,58 @@ export function validateRouterSpec(s: RouterSpec): string[] {
   if (new Set(names).size !== names.length) problems.push(`server names must be unique (${names.join(", ")})`);
   if (s.queue.depth < 0 || s.queue.timeoutSeconds < 1) problems.push("queue depth must be >= 0 and the queue timeout >= 1 s");
   if (s.bodyLimitBytes < 1024) problems.push("the body limit must be at least 1024 bytes");
+  const t = s.timeouts;
+  if (t.headersSeconds < 1 || t.bodySeconds < 1 || t.connectSeconds < 1) problems.push("the header, body and connect timeouts must be at least 1 s");
+  if (s.listen.address === s.ops.address && s.listen.port === s.ops.port) problems.push("the API and ops listeners need different ports");
   return problems;
 }
+
+/** Connections the ops listener (health checks, scrapes) takes: its own, so API traffic never locks it out. */
+export const OPS_MAXCONN = 64;
+
+export function routerLimits(s: RouterSpec): { api: number; ops: number; global: number } {
+  const slots = s.base.reduce((n, b) => n + b.slots, 0) + s.burst.reduce((n, b) => n + b.slots, 0);
+  // Room for every slot and the queue many times over, and for idle connections until `timeout http-request` cuts them.
+  const api = Math.max(1024, 4 * (slots + s.queue.depth));
+  return { api, ops: OPS_MAXCONN, global: api + OPS_MAXCONN };
+}
+
+/** The base backend's backup server for a burst pool is named <pool><FAILOVER_SUFFIX>. */
+export const FAILOVER_SUFFIX = "-failover";
+
+/** A burst pool's endpoint as a server: TLS verified against the pool's DNS name, health-checked, its share of slots. */
+function burstServerParams(p: BurstEndpoint): string {
+  return `${p.host}:${p.port} ssl verify required ca-file ${p.caFile} sni str(${p.tlsName}) verifyhost ${p.tlsName} check check-sni ${p.tlsName} inter 5s fastinter 1s downinter 2s fall 2 rise 2 resolvers dns init-addr last,libc,none maxconn ${p.slots}`;
+}
+
+/** HAProxy's own errors as JSON: every status `http-error` can replace that this router may send. */
+const HTTP_ERRORS: Array<[number, string]> = [
+  [400, ROUTER_ERRORS.badRequest],
+  [403, ROUTER_ERRORS.forbidden],
+  [408, ROUTER_ERRORS.requestTimeout],
+  [500, ROUTER_ERRORS.internal],
+  [502, ROUTER_ERRORS.gateway],
+  [503, ROUTER_ERRORS.busy],
+  [504, ROUTER_ERRORS.timeout],
+];
 
 export function renderHaproxyConfig(s: RouterSpec): string {
   const problems = validateRouterSpec(s);
   if (problems.length > 0) throw new Error(`invalid router spec: ${problems.join("; ")}`);
-  const baseSlots = s.base.reduce((n, b) => n + b.slots, 0);
-  const burstSlots = s.burst.reduce((n, b) => n + b.slots, 0);
-  // Enough for every slot, the queue and the health checks; past this the kernel queues connections.
-  const maxconn = Math.max(256, 4 * (baseSlots + burstSlots + s.queue.depth));
+  const limits = routerLimits(s);
+  const t = s.timeouts;
   // Buffers hold a whole request, so a retry can resend it; the body limit fits in one.
   const bufsize = Math.max(16384, Math.ceil((s.bodyLimitBytes + 8192) / 4096) * 4096);
   const pools = burstOrder(s.burst);
   const L: string[] = [];
   const add = (...lines: string[]) => L.push(...lines);
+  const healthy = `{ nbsrv(base) eq 0 }${pools.map((p) => ` { nbsrv(burst_${p.name}) eq 0 }`).join("")}`;
 
   add(
     "# Rendered by infra/hetzner/haproxy.ts from the stack's config and launch specs. Do not edit by hand.",
     "global",
     s.log === "stdout" ? "  log stdout format raw local0 info" : "  log /dev/log local0 info",
-    `  maxconn ${maxconn}`,
+    `  maxconn ${limits.global}`,
     `  tune.bufsize ${bufsize}`,
     `  stats socket ${s.statsSocket} mode 660 level admin`,
     ...(s.runAs ? [`  user ${s.runAs.user}`, `  group ${s.runAs.group}`] : []),
@@ -134,32 +186,32 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     "  log global",
     "  option httplog",
     "  option dontlognull",
-    "  option http-buffer-request",
-    "  timeout connect 5s",
-    "  timeout client 300s",
-    `  timeout server ${s.serverTimeoutSeconds}s`,
+    // A client that leaves while its request waits for a slot or a connection frees the slot at once.
+    "  option abortonclose",
+    `  timeout connect ${t.connectSeconds}s`,
+    `  timeout client ${t.clientSeconds}s`,
+    `  timeout server ${t.silenceSeconds}s`,
     `  timeout queue ${s.queue.timeoutSeconds}s`,
-    "  timeout http-request 15s",
-    "  timeout http-keep-alive 60s",
+    `  timeout http-request ${t.headersSeconds}s`,
+    `  timeout http-keep-alive ${t.keepAliveSeconds}s`,
     "  timeout check 5s",
     // A node that vanished before answering costs the client nothing: try another server.
     "  retries 3",
     "  option redispatch 1",
     "  retry-on conn-failure empty-response 502 503 504",
-    `  http-error status 503 content-type application/json string ${quote(ROUTER_ERRORS.busy)}`,
-    `  http-error status 502 content-type application/json string ${quote(ROUTER_ERRORS.gateway)}`,
-    `  http-error status 504 content-type application/json string ${quote(ROUTER_ERRORS.timeout)}`,
+    ...HTTP_ERRORS.map(([status, body]) => `  http-error status ${status} content-type application/json string ${quote(body)}`),
     "",
     "frontend api",
   );
   const tls = s.listen.tls ? ` ssl crt ${s.listen.tls.certFile} alpn http/1.1 ssl-min-ver TLSv1.2` : "";
   add(
     `  bind ${s.listen.address}:${s.listen.port}${tls}`,
-    `  maxconn ${maxconn}`,
+    `  maxconn ${limits.api}`,
     "  option forwardfor",
     "  monitor-uri /healthz",
     // The router is healthy while it can serve anything.
-    `  monitor fail if { nbsrv(base) eq 0 }${pools.map((p) => ` { nbsrv(burst_${p.name}) eq 0 }`).join("")}`,
+    `  monitor fail if ${healthy}`,
+    // Refused on the headers alone, before HAProxy answers `Expect: 100-continue` or reads a byte of the body.
     `  http-request return status 411 content-type application/json string ${quote(ROUTER_ERRORS.lengthRequired)} if { req.hdr(transfer-encoding) -m found }`,
     `  http-request return status 413 content-type application/json string ${quote(ROUTER_ERRORS.tooLarge(s.bodyLimitBytes))} if { req.hdr_val(content-length) gt ${s.bodyLimitBytes} }`,
   );
@@ -169,6 +221,8 @@ export function renderHaproxyConfig(s: RouterSpec): string {
       `  http-request return status 401 content-type application/json string ${quote(ROUTER_ERRORS.unauthorized)} hdr www-authenticate Bearer if !public_path !{ req.hdr(authorization) -m str -f ${s.apiKeyFile} }`,
     );
   }
+  // Only now the body: the whole request is buffered, so a retry can resend it to another node.
+  add(`  http-request wait-for-body time ${t.bodySeconds}s`);
   add("  acl base_full be_conn_free(base) le 0", `  acl base_queue_full queue(base) ge ${s.queue.depth}`);
   add("  http-request set-var(txn.route) str(base)");
   // Most expensive first, so the cheapest pool with room is the last to set the route.
@@ -178,6 +232,7 @@ export function renderHaproxyConfig(s: RouterSpec): string {
   add(
     `  http-request return status 503 content-type application/json string ${quote(ROUTER_ERRORS.busy)} hdr retry-after 1 if { var(txn.route) -m str base } base_full base_queue_full`,
     "  http-response set-header x-hybrid-backend %[be_name]",
+    `  http-response set-header x-hybrid-router ${s.id}`,
     "  use_backend %[var(txn.route)]",
     "  default_backend base",
     "",
@@ -195,6 +250,13 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
   );
   for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}`);
+  if (pools.length > 0) {
+    // When every base node is down (a node that died, the only one of a small stack), the base's requests go to the
+    // burst pools: backup servers serve only then, and a request a dying node never answered is retried there.
+    // be_conn_free(base) counts them only then too, so spill-over is unchanged while a base node is up.
+    add("  option allbackups");
+    for (const p of pools) add(`  server ${p.name}${FAILOVER_SUFFIX} ${burstServerParams(p)} backup`);
+  }
   for (const p of pools) {
     add(
       "",
@@ -207,14 +269,21 @@ export function renderHaproxyConfig(s: RouterSpec): string {
       `  http-request set-header host ${p.tlsName}`,
       // A pool at zero nodes is down (its load balancer has no healthy target); once the autoscaler's first node
       // serves, the router finds it within a few seconds (checks every 2 s while down, 1 s in transition), and a
-      // pool that loses its last node is out in about 6 s.
-      `  server ${p.name} ${p.host}:${p.port} ssl verify required ca-file ${p.caFile} sni str(${p.tlsName}) verifyhost ${p.tlsName} check check-sni ${p.tlsName} inter 5s fastinter 1s downinter 2s fall 2 rise 2 resolvers dns init-addr last,libc,none maxconn ${p.slots} maxqueue 1`,
+      // pool that loses its last node is out in about 6 s. The address is the connect target; the certificate is
+      // verified against the pool's DNS name (verifyhost reads DNS names and the CN, never IP addresses).
+      `  server ${p.name} ${burstServerParams(p)} maxqueue 1`,
     );
   }
   add(
     "",
-    "frontend metrics",
-    `  bind ${s.metrics.address}:${s.metrics.port}`,
+    // Health checks and scrapes on their own listener and connection limit: API traffic cannot lock them out.
+    "frontend ops",
+    `  bind ${s.ops.address}:${s.ops.port}`,
+    `  maxconn ${limits.ops}`,
+    "  timeout client 10s",
+    "  timeout http-request 5s",
+    "  monitor-uri /healthz",
+    `  monitor fail if ${healthy}`,
     "  http-request set-log-level silent",
     "  http-request use-service prometheus-exporter if { path /metrics }",
     "  http-request return status 404",

@@ -128,6 +128,10 @@ const METADATA_GUARD_UNIT = [
   "",
 ].join("\n");
 
+/** The HAProxy series the tests run, and the check a router runs before it starts HAProxy. */
+export const ROUTER_HAPROXY_SERIES = "2.6";
+export const HAPROXY_CHECK = `haproxy -v | grep -q '^HAProxy version ${ROUTER_HAPROXY_SERIES.replace(".", "\\.")}\\.' && haproxy -vv | grep -q 'Built with the Prometheus exporter' || { echo 'hybrid-inference: this image does not ship HAProxy ${ROUTER_HAPROXY_SERIES} with the Prometheus exporter' >&2; exit 1; }`;
+
 export function renderRouterCloudInit(i: RouterCloudInit): string {
   const files = [
     { path: ROUTER_PATHS.config, content: i.haproxyConfig, permissions: "0644", owner: "root:root" },
@@ -140,14 +144,14 @@ export function renderRouterCloudInit(i: RouterCloudInit): string {
   ];
   const doc = {
     package_update: true,
-    packages: i.publisher ? ["haproxy", "socat", "jq", "curl", "openssl"] : ["haproxy"],
+    packages: i.publisher ? ["haproxy", "iptables", "socat", "jq", "curl", "openssl"] : ["haproxy", "iptables"],
     write_files: files,
     runcmd: [
       ["systemctl", "daemon-reload"],
       ["systemctl", "enable", "--now", "hybrid-inference-metadata-guard.service"],
-      ["haproxy", "-c", "-f", ROUTER_PATHS.config],
-      ["systemctl", "enable", "haproxy"],
-      ["systemctl", "restart", "haproxy"],
+      // cloud-init runs runcmd's lines one after another whatever each returns: one line, so HAProxy starts only if it
+      // is the HAProxy the tests run (2.6 with the Prometheus exporter, docs/testing.md) and the config checks.
+      ["sh", "-ec", `${HAPROXY_CHECK}\nhaproxy -c -f ${ROUTER_PATHS.config}\nsystemctl enable haproxy\nsystemctl restart haproxy`],
       ...(i.publisher ? [["systemctl", "enable", "--now", "hybrid-inference-demand.timer"]] : []),
     ],
   };

@@ -2,6 +2,7 @@
  * The router's spec, derived from the typed stack config and the launch specs: which servers, how many slots each,
  * which burst pools in which order, the queue and the body limit. Pure; the component and the local fleet share it.
  */
+import { routerTimeouts } from "../timeouts";
 import type { BaseServer, BurstEndpoint, RouterSpec } from "./haproxy";
 
 /** Where the routers keep what cloud-init writes. */
@@ -25,8 +26,9 @@ export function bodyLimitBytes(ctxPerSlot: number): number {
 }
 
 export interface RouterSpecInput {
+  id: string;
   listen: RouterSpec["listen"];
-  metrics: RouterSpec["metrics"];
+  ops: RouterSpec["ops"];
   statsSocket: string;
   base: BaseServer[];
   burst: BurstEndpoint[];
@@ -37,24 +39,42 @@ export interface RouterSpecInput {
   apiKeyFile?: string;
   log: RouterSpec["log"];
   runAs?: RouterSpec["runAs"];
+  /** This router's place among the stack's routers: each counts only its own requests, so each gets a share of every slot. */
+  share: RouterShare;
 }
 
-/** The longest a request stream may stay silent: a long completion on a slow CPU node. */
-export const ROUTER_SERVER_TIMEOUT_SECONDS = 600;
+export interface RouterShare {
+  index: number;
+  of: number;
+}
+
+/**
+ * A router's share of `total` slots: the routers behind the load balancer do not see each other's requests, so with a
+ * whole node's slots each, R routers could put R x slots requests on a node (the excess waiting inside llama-server)
+ * and never spill to the burst pools. The shares add up to the total; a router never gets 0 (HAProxy reads maxconn 0
+ * as no limit), so a node with fewer slots than there are routers may get one request more than its slots.
+ */
+export function routerShare(total: number, s: RouterShare): number {
+  if (!(Number.isInteger(s.of) && s.of >= 1 && Number.isInteger(s.index) && s.index >= 0 && s.index < s.of)) throw new Error(`router share ${s.index} of ${s.of} is not valid`);
+  return Math.max(1, Math.floor(total / s.of) + (s.index < total % s.of ? 1 : 0));
+}
 
 export function routerSpec(i: RouterSpecInput): RouterSpec {
-  const baseSlots = i.base.reduce((n, b) => n + b.slots, 0);
+  const base = i.base.map((b) => ({ ...b, slots: routerShare(b.slots, i.share) }));
+  const burst = i.burst.map((b) => ({ ...b, slots: routerShare(b.slots, i.share) }));
+  const baseSlots = base.reduce((n, b) => n + b.slots, 0);
   return {
+    id: i.id,
     listen: i.listen,
-    metrics: i.metrics,
+    ops: i.ops,
     statsSocket: i.statsSocket,
-    base: i.base,
-    burst: i.burst,
+    base,
+    burst,
     queue: { timeoutSeconds: i.queueTimeoutSeconds, depth: baseSlots * i.queuePerSlot },
     bodyLimitBytes: bodyLimitBytes(i.ctxPerSlot),
     ...(i.apiKeyFile ? { apiKeyFile: i.apiKeyFile } : {}),
     log: i.log,
-    serverTimeoutSeconds: ROUTER_SERVER_TIMEOUT_SECONDS,
+    timeouts: routerTimeouts(),
     ...(i.runAs ? { runAs: i.runAs } : {}),
   };
 }

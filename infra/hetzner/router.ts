@@ -2,7 +2,8 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { type BaseServer, type BurstEndpoint, renderHaproxyConfig } from "./haproxy";
 import { type PublisherSettings, renderRouterCloudInit } from "./router-cloud-init";
-import { ROUTER_PATHS, routerSpec } from "./router-spec";
+import { ROUTER_PATHS, routerShare, routerSpec } from "./router-spec";
+import { ENTRY_IDLE_SECONDS } from "../timeouts";
 
 export type RouterCertificate = { kind: "managed" } | { kind: "uploaded"; certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> };
 
@@ -23,6 +24,8 @@ export interface RouterArgs {
   address: (index: number) => string;
   domain: string;
   certificate: RouterCertificate;
+  /** The Hetzner DNS zone that holds the domain: with a managed certificate the stack writes the domain's records there. */
+  dnsZone?: string;
   listenPort: number;
   metricsPort: number;
   queueTimeoutSeconds: number;
@@ -39,6 +42,16 @@ export interface RouterArgs {
   apiKey?: pulumi.Input<string>;
 }
 
+/** Short enough that a replaced load balancer is found within minutes. */
+export const DNS_TTL_SECONDS = 300;
+
+/** The record's name inside its zone: "@" for the zone's apex, else the labels before the zone. */
+export function recordName(domain: string, zone: string): string {
+  if (domain === zone) return "@";
+  if (!domain.endsWith(`.${zone}`)) throw new Error(`${domain} is not in the zone ${zone}`);
+  return domain.slice(0, -(zone.length + 1));
+}
+
 /**
  * The fleet's public endpoint: HAProxy on small Hetzner servers (spread across hosts) in the private network, behind
  * the Hetzner load balancer, whose only public service is HTTPS (HTTP redirects to it). Each router fills the base
@@ -50,12 +63,15 @@ export class HetznerRouter extends pulumi.ComponentResource {
   readonly egress: hcloud.PrimaryIp[];
   readonly servers: hcloud.Server[];
   readonly certificate: hcloud.ManagedCertificate | hcloud.UploadedCertificate;
+  /** The domain's A and AAAA records in its Hetzner DNS zone, pointing at the load balancer (managed certificate only). */
+  readonly dnsRecords: hcloud.ZoneRrset[];
   readonly loadBalancer: hcloud.LoadBalancer;
   readonly service: hcloud.LoadBalancerService;
   readonly target: hcloud.LoadBalancerTarget;
   /** The routers' public IPv4 addresses: what the burst pools allow. */
   readonly egressIps: pulumi.Output<string>[];
-  readonly haproxyConfig: pulumi.Output<string>;
+  /** Each router's HAProxy config (they differ only in the private address they bind). */
+  readonly haproxyConfigs: pulumi.Output<string>[];
   readonly endpoint: string;
   readonly selector: string;
   /** Each router's name, as it reports demand. */
@@ -83,11 +99,13 @@ export class HetznerRouter extends pulumi.ComponentResource {
     );
     this.egressIps = this.egress.map((ip) => ip.ipAddress);
 
-    this.haproxyConfig = pulumi.output(args.burst).apply((burst) =>
+    // Each router's config binds its own private address: the API (the load balancer's target, which ends TLS) and
+    // the ops listener (the load balancer's health check, the metrics scrape) are never on the public interface.
+    this.haproxyConfigs = Array.from({ length: args.count }, (_, i) => pulumi.output(args.burst).apply((burst) =>
       renderHaproxyConfig(routerSpec({
-        // Only the load balancer reaches the routers, over the private network; it terminates TLS.
-        listen: { address: "0.0.0.0", port: args.listenPort },
-        metrics: { address: "0.0.0.0", port: args.metricsPort },
+        id: this.routerIds[i] as string,
+        listen: { address: args.address(i), port: args.listenPort },
+        ops: { address: args.address(i), port: args.metricsPort },
         statsSocket: ROUTER_PATHS.statsSocket,
         base: args.base,
         burst: burst.map((b) => ({ ...b, caFile: ROUTER_PATHS.burstCa })),
@@ -97,12 +115,20 @@ export class HetznerRouter extends pulumi.ComponentResource {
         ...(args.apiKey !== undefined ? { apiKeyFile: ROUTER_PATHS.apiKeys } : {}),
         log: "syslog",
         runAs: { user: "haproxy", group: "haproxy" },
+        share: { index: i, of: args.count },
       })),
-    );
+    ));
     const userData = (i: number) =>
       pulumi.secret(
-        pulumi.all([this.haproxyConfig, args.burstCaPem, args.apiKey ?? "", args.publisher]).apply(([haproxyConfig, burstCaPem, apiKey, publisher]) =>
-          renderRouterCloudInit({ haproxyConfig, burstCaPem, routerId: this.routerIds[i] as string, ...(apiKey ? { apiKey } : {}), ...(publisher ? { publisher } : {}) }),
+        pulumi.all([this.haproxyConfigs[i] as pulumi.Output<string>, args.burstCaPem, args.apiKey ?? "", args.publisher]).apply(([haproxyConfig, burstCaPem, apiKey, publisher]) =>
+          renderRouterCloudInit({
+            haproxyConfig,
+            burstCaPem,
+            routerId: this.routerIds[i] as string,
+            ...(apiKey ? { apiKey } : {}),
+            // Each router publishes the demand it sees against its own share of each pool (routerShare).
+            ...(publisher ? { publisher: { ...publisher, pools: publisher.pools.map((p) => ({ ...p, maxSlots: routerShare(p.maxSlots, { index: i, of: args.count }) })) } } : {}),
+          }),
         ),
       );
 
@@ -143,10 +169,11 @@ export class HetznerRouter extends pulumi.ComponentResource {
       listenPort: 443,
       destinationPort: args.listenPort,
       // Plain HTTP on port 80 only redirects to HTTPS; nothing is served without TLS.
-      http: { certificates: [this.certificate.id.apply(Number)], redirectHttp: true, timeoutIdle: 300 },
+      http: { certificates: [this.certificate.id.apply(Number)], redirectHttp: true, timeoutIdle: ENTRY_IDLE_SECONDS },
+      // The routers' ops listener: health checks keep their own connection limit, whatever the API traffic.
       healthCheck: {
         protocol: "http",
-        port: args.listenPort,
+        port: args.metricsPort,
         interval: 5,
         timeout: 3,
         retries: 2,
@@ -159,6 +186,23 @@ export class HetznerRouter extends pulumi.ComponentResource {
       labelSelector: this.selector,
       usePrivateIp: true,
     }, { parent: this, dependsOn: [lbNetwork] });
+
+    // One `pulumi up` yields a working HTTPS endpoint: Hetzner issues the managed certificate through the zone, and the
+    // domain resolves to the load balancer. With an uploaded certificate the records are the operator's.
+    this.dnsRecords =
+      args.certificate.kind === "managed" && args.dnsZone
+        ? ([["A", this.loadBalancer.ipv4], ["AAAA", this.loadBalancer.ipv6]] as const).map(
+            ([type, value]) =>
+              new hcloud.ZoneRrset(`${name}-dns-${type.toLowerCase()}`, {
+                zone: args.dnsZone as string,
+                name: recordName(args.domain, args.dnsZone as string),
+                type,
+                ttl: DNS_TTL_SECONDS,
+                records: [{ value }],
+                labels,
+              }, child),
+          )
+        : [];
 
     this.endpoint = `https://${args.domain}`;
     this.registerOutputs({ endpoint: this.endpoint, loadBalancerIpv4: this.loadBalancer.ipv4, egressIps: this.egressIps });

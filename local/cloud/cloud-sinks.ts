@@ -10,7 +10,7 @@
  * Every accepted point is kept, with its labels, so the local autoscaler stand-in reads demand as the clouds' alarms
  * and autoscalers do. Loopback only.
  */
-import { createHash, createHmac, createVerify, generateKeyPairSync } from "node:crypto";
+import { createHash, createHmac, createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -126,20 +126,37 @@ export interface CloudSinks {
 export interface SinkOptions {
   region?: string;
   project?: string;
+  /** The one access key CloudWatch accepts (the stack's publisher key); a fresh one when unset. */
+  aws?: { accessKeyId: string; secretAccessKey: string };
+  /** The service-account key file whose signatures the token endpoint accepts (the stack's publisher key); a fresh one when unset. */
+  gcpKeyJson?: string;
   /** Cloud Monitoring's minimum interval between two points of one series (5 s, as the real API). */
   minSampleMs?: number;
 }
 
-/** Starts both sinks on loopback ports, with a fresh key pair for each cloud. */
+/** Starts both sinks on loopback ports, trusting the given credentials (or a fresh key pair for each cloud). */
 export async function startCloudSinks(o: SinkOptions = {}): Promise<CloudSinks> {
   const region = o.region ?? "eu-central-1";
   const project = o.project ?? "hybrid-inference-local";
   const minSampleMs = o.minSampleMs ?? GCP_MIN_SAMPLE_MS;
-  const accessKeyId = "AKIALOCALFLEET000001";
-  const secretAccessKey = createHash("sha256").update(String(Math.random())).digest("base64").slice(0, 40);
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-  const clientEmail = `demand-publisher@${project}.iam.gserviceaccount.com`;
-  const keyJson = JSON.stringify({ type: "service_account", project_id: project, client_email: clientEmail, private_key: privateKey.export({ type: "pkcs8", format: "pem" }) });
+  const accessKeyId = o.aws?.accessKeyId ?? "AKIALOCALFLEET000001";
+  const secretAccessKey = o.aws?.secretAccessKey ?? createHash("sha256").update(String(Math.random())).digest("base64").slice(0, 40);
+  let keyJson: string;
+  let clientEmail: string;
+  let publicKey: KeyObject;
+  if (o.gcpKeyJson) {
+    const key = JSON.parse(o.gcpKeyJson) as { client_email?: string; private_key?: string };
+    if (!key.client_email || !key.private_key) throw new Error("the GCP key file needs client_email and private_key");
+    keyJson = o.gcpKeyJson;
+    clientEmail = key.client_email;
+    // Google keeps the key's public half; the key file's private key yields the same one.
+    publicKey = createPublicKey(key.private_key);
+  } else {
+    const pair = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    publicKey = pair.publicKey;
+    clientEmail = `demand-publisher@${project}.iam.gserviceaccount.com`;
+    keyJson = JSON.stringify({ type: "service_account", project_id: project, client_email: clientEmail, private_key: pair.privateKey.export({ type: "pkcs8", format: "pem" }) });
+  }
   const points: MetricPoint[] = [];
   const refusals: Refusal[] = [];
   const tokens = new Map<string, number>();

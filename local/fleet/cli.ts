@@ -1,43 +1,47 @@
 /**
- * `npm run local -- --fleet`: starts the local fleet, prints the router's HTTPS URL, its certificate, its metrics URL
- * and what stands behind it, and stops everything on SIGINT, SIGTERM or SIGHUP, or when one of its processes dies.
+ * `npm run local -- --fleet [--stack S]`: starts the fleet a stack renders, prints its HTTPS entry, its key, its
+ * routers' metrics and what stands behind them, and runs until SIGINT, SIGTERM or SIGHUP. A process that dies is
+ * reported and restarted (as its host would); it never stops the fleet.
  */
 import { shellQuote } from "../../infra/inference/bootscript";
-import { burstOrder } from "../../infra/hetzner/haproxy";
 import { type LocalArgs, type LocalIo, progressSink, startFailure, tryCommand } from "../cli-lines";
 import { type LocalFleet, startLocalFleet } from "./fleet";
+import { StackRenderError } from "./render";
 
-/** The command that runs the fleet suite against this fleet from another shell. */
-export function suiteCommand(fleet: Pick<LocalFleet, "baseUrl" | "metricsUrl" | "certFile" | "apiKey">): string {
-  const key = fleet.apiKey !== undefined ? `HI_API_KEY=${shellQuote(fleet.apiKey)} ` : "";
-  return `${key}NODE_EXTRA_CA_CERTS=${shellQuote(fleet.certFile)} npm run suite -- --suite fleet --base-url ${fleet.baseUrl} --metrics-url ${fleet.metricsUrl}`;
+/** The fleet suite against one router of this fleet, from another shell (the routing checks read one router's view). */
+export function suiteCommand(fleet: Pick<LocalFleet, "apiKey" | "routers">): string {
+  const r = fleet.routers[0];
+  return `HI_API_KEY=${shellQuote(fleet.apiKey)} npm run suite -- --suite fleet --base-url ${r?.apiUrl ?? "?"} --metrics-url ${r?.metricsUrl ?? "?"}`;
 }
 
 export function fleetSummary(fleet: LocalFleet): string {
   const t = fleet.timings;
-  const order = burstOrder(fleet.spec.burst).map((b) => b.name);
-  const burst = order.map((name, i) => {
-    const b = fleet.burst.find((x) => x.name === name);
-    const slots = fleet.spec.burst.find((x) => x.name === name)?.slots ?? 0;
-    const behind = b?.pool.node()?.baseUrl ?? `no node yet (port ${b?.pool.port ?? "?"})`;
-    const min = b ? fleet.scaling.autoscaler.scaling(b.name).minNodes : 0;
-    return `${name} ${b?.endpoint ?? "?"} (${b?.tlsName ?? "?"}, ${b?.mode === "tcp" ? "TLS to TCP to" : "HTTPS proxy to"} ${behind}, ${slots} slots, min ${min} node${i === 0 ? ", tried first" : ""})`;
+  const f = fleet.facts;
+  const burst = f.burstOrder.map((backend, i) => {
+    const b = fleet.burst.find((x) => `burst_${x.name}` === backend);
+    if (!b) return backend;
+    const lb = b.rendered.lb.kind === "aws-nlb-tls" ? "NLB TLS listener" : "HTTPS load balancer";
+    const min = fleet.scaling.autoscaler.scaling(b.name).minNodes;
+    return `${b.name} ${b.endpoint} (${lb}, certificate for ${b.tlsName}; ${b.pool.nodes()} of max ${b.pool.ports.length} node(s) here, ${b.rendered.scaling.max} in the stack, min ${min}; ${b.slotsPerNode} slots per node${i === 0 ? "; tried first" : ""})`;
   });
+  const routerLines = fleet.routers.map((r) => `${r.name} ${r.apiUrl} (metrics ${r.metricsUrl}, config ${r.configFile})`);
+  const base = fleet.base.map((b) => `${b.name} http://127.0.0.1:${b.port} (${b.node()?.launch.parallel ?? "?"} slots)`);
   return [
-    `the local fleet is up: the HAProxy router at ${fleet.baseUrl}`,
+    `the local fleet of stack ${fleet.stack} is up: ${fleet.baseUrl} (the Hetzner load balancer's stand-in, for ${fleet.domain})`,
     `  certificate ${fleet.certFile} (self-signed: curl --cacert it; Node clients: NODE_EXTRA_CA_CERTS)`,
-    `  metrics ${fleet.metricsUrl} (Prometheus; see docs/runbook.md, "Reading the router's metrics")`,
-    `  base   ${fleet.base.map((b) => `${b.name} ${b.node.baseUrl} (${b.node.launch.parallel} slots)`).join(", ")}`,
-    `  burst  ${burst.join(", ")}`,
-    `  queue  ${fleet.spec.queue.depth} requests wait up to ${fleet.spec.queue.timeoutSeconds} s for a base slot when the burst pools are full; past that 503`,
-    `  demand published every ${fleet.fixture.scaling.publishIntervalMs / 1000} s to the CloudWatch stand-in ${fleet.scaling.sinks.cloudwatch.url} and the Cloud Monitoring stand-in ${fleet.scaling.sinks.monitoring.url};`,
-    `         the autoscaler stand-in sizes each pool from it and takes a pool back to its minimum after ${fleet.fixture.scaling.quietMs / 1000} s without demand`,
-    `  model ${fleet.model.file} from ${fleet.store.endpoint}/${fleet.store.bucket}${fleet.apiKey ? ", API key required" : ""}`,
-    `  config ${fleet.configFile} (rendered by infra/hetzner/haproxy.ts)`,
-    `  ready in ${(t.totalMs / 1000).toFixed(1)} s (nodes ${(t.nodesMs / 1000).toFixed(1)} s, router and health checks ${(t.routerMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ""})`,
+    `  api key ${fleet.apiKey}${fleet.generatedKey ? " (made for this run; --api-key K sets one)" : ""}`,
+    `  routers ${routerLines.join("\n          ")}`,
+    `  base    ${base.join(", ")}`,
+    `  burst   ${burst.join("\n          ")}`,
+    `  queue   ${f.queueDepth} requests per router wait up to ${f.queueTimeoutSeconds} s for a base slot when the pools are full; past that 503`,
+    `  demand  each router's publisher every ${fleet.pace.publishIntervalMs / 1000} s to the CloudWatch stand-in ${fleet.scaling.sinks.cloudwatch.url} and the Cloud Monitoring stand-in ${fleet.scaling.sinks.monitoring.url};`,
+    `          the autoscaler stand-in sizes each pool and takes it back to its minimum after ${fleet.pace.quietMs / 1000} s without demand`,
+    `  model   ${fleet.model.file} from ${fleet.store.endpoint}/${fleet.store.bucket}`,
+    ...(fleet.render.providerErrors.length ? [`  plan    ${fleet.render.providerErrors.length} provider error(s): the real clouds would refuse this stack (see the log above)`] : []),
+    `  ready in ${(t.totalMs / 1000).toFixed(1)} s (render ${(t.renderMs / 1000).toFixed(1)} s, nodes ${(t.nodesMs / 1000).toFixed(1)} s, routers and health checks ${(t.routersMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ""})`,
     `  try: ${tryCommand(fleet, fleet.certFile)}`,
     `  suite: ${suiteCommand(fleet)}`,
-    "Ctrl-C stops everything.",
+    "A process that dies is restarted as its host would; Ctrl-C stops everything.",
     "",
   ].join("\n");
 }
@@ -46,28 +50,25 @@ export async function fleetCli(args: LocalArgs, io: LocalIo): Promise<number> {
   let fleet: LocalFleet;
   try {
     fleet = await startLocalFleet({
+      ...(args.stack ? { stack: args.stack } : {}),
       ...(args.port !== undefined ? { port: args.port } : {}),
       ...(args.apiKey ? { apiKey: args.apiKey } : {}),
       ...(args.fromZero ? { fromZero: true } : {}),
       progress: progressSink(io),
       log: (line) => {
-        if (args.verbose || /^\S+: boot:/.test(line) || line.startsWith("autoscaler:")) io.stderr(`${line}\n`);
+        if (args.verbose || /^\S+: boot:/.test(line) || /^(autoscaler|plan):|exited|is back|did not come back|replaces it/.test(line)) io.stderr(`${line}\n`);
       },
     });
   } catch (e) {
+    if (e instanceof StackRenderError && e.configError) {
+      io.stderr(`local: ${e.message}\n`);
+      return 3;
+    }
     return startFailure(e, io);
   }
   io.stdout(fleetSummary(fleet));
-  const processes = [
-    { name: "the router", child: fleet.router.child },
-    ...fleet.base.map((b) => ({ name: `base node ${b.name}`, child: b.node.server })),
-    // A burst node comes and goes with the autoscaler; the pool's terminator (its load balancer) stays.
-    ...fleet.burst.map((b) => ({ name: `the ${b.name} terminator`, child: b.terminator.child })),
-  ];
-  const died = Promise.race(processes.map((p) => new Promise<string>((resolve) => p.child.once("exit", (code, signal) => resolve(`${p.name} exited (${signal ?? code})`)))));
-  const why = await Promise.race([io.stopSignal().then((s) => ({ signal: s })), died.then((d) => ({ died: d }))]);
-  if ("died" in why) io.stderr(`local: ${why.died}; stopping\n`);
-  else io.stderr(`local: ${why.signal}, stopping\n`);
+  const signal = await io.stopSignal();
+  io.stderr(`local: ${signal}, stopping\n`);
   await fleet.stop();
-  return "died" in why ? 2 : 0;
+  return 0;
 }

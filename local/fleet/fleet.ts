@@ -1,165 +1,233 @@
 /**
- * The local fleet: the proof of the one hybrid endpoint that runs on this machine. Two base llama-servers and one
- * per burst pool, all booted through boot.sh from the S3 emulator; each burst pool behind a TLS terminator with a
- * certificate from a local CA (standing in for the pool's load balancer, which is there at zero nodes); in front,
- * HAProxy in the foreground with the config renderHaproxyConfig() renders from the fixture (fleet-spec.ts): TLS
- * from a self-signed certificate, the API key, the exporter on a loopback port, the stats socket in the fleet's
- * temporary directory.
- * The demand loop runs as in the clouds: the routers' publisher (the same script and settings) sends the burst
- * demand to local stand-ins of CloudWatch and Cloud Monitoring, and an autoscaler stand-in sizes each pool from it
- * with the stacks' scaling functions: a pool at minimum 0 leaves zero when the base overflows and goes back after
- * the quiet period.
+ * The local fleet: what a stack renders, run on this machine. The stack's program runs under the offline plan with
+ * the fleet's API key (render.ts); its routers' cloud-init files, HAProxy configs, CA and publisher settings, its base
+ * nodes' and burst pools' boot settings, its burst load balancers' certificates and its entry load balancer's service
+ * are then run as rendered, with only the loopback map (loopback.ts) applied. In front, a stand-in for the Hetzner load
+ * balancer; behind the routers, the base nodes and, per burst pool, a stand-in for its load balancer and 0 to a few
+ * nodes, all through the boot path from the S3 emulator. The demand loop runs as in the clouds: each router's
+ * publisher writes to the CloudWatch and Cloud Monitoring stand-ins (which trust the stack's own keys), and the
+ * autoscaler stand-in sizes the pools. A process that dies is restarted as its host would restart it, and reported.
  * Everything is registered with the reaper, so nothing outlives the fleet's Node process, however it ends.
  */
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { type RouterSpec, renderHaproxyConfig } from "../../infra/hetzner/haproxy";
+import { PUBLISHER_PATHS } from "../../infra/hetzner/router-cloud-init";
 import { modelKey } from "../../infra/storage/layout";
+import { envFileSettings, fileAt } from "../../plan/rendered/cloud-init";
+import type { RenderedBurstPool, RenderedNode, RenderedRouter } from "../../plan/rendered/fleet";
+import { directives, effectiveTimeoutMs, section, serversOf } from "../../plan/rendered/haproxy-config";
+import { renderNlbConfig } from "../cloud/aws-nlb";
 import { type StandInAutoscaler, startAutoscaler } from "../cloud/autoscaler";
-import { localPool, type LocalPool } from "./burst-pool";
 import { type CloudSinks, startCloudSinks } from "../cloud/cloud-sinks";
-import { startHaproxy, type HaproxyProcess } from "./haproxy-process";
-import { baseNodeName, fleetRouterSpec, LOCAL_FLEET, type LocalFleetFixture } from "./fleet-spec";
-import { ensureLlamaServer, type ProgressSink } from "../toolchain/llama-build";
+import { renderGcpLbConfig } from "../cloud/gcp-https-lb";
+import { openFileLimit, renderHetznerLbConfig } from "../cloud/hetzner-lb";
 import { type ModelStore, startModelStore } from "../cloud/model-store";
-import { type LocalNode, localLaunchSpec, startNode } from "../stack/node";
-import { type PublisherLoop, startPublisherLoop } from "./publisher-loop";
+import { type LocalNode, startNode } from "../stack/node";
 import { type PortReservation, reservePort } from "../stack/ports";
 import { startReaper } from "../stack/reaper";
-import { type RouterMetrics, scrapeRouter } from "./router-metrics";
+import { ensureLlamaServer, type ProgressSink } from "../toolchain/llama-build";
 import { ensureTestModel, type TestModel } from "../toolchain/test-model";
-import { createLocalCa, issueCert, selfSignedCert } from "./tls";
-import { renderTerminatorConfig } from "../cloud/tls-terminator";
+import { localPool, type LocalPool } from "./burst-pool";
+import { startHaproxy, type HaproxyProcess } from "./haproxy-process";
+import { LOCAL_PACE, type LocalPace, LoopbackMap, nodeLaunchLocally } from "./loopback";
+import { type PublisherLoop, startPublisherLoop } from "./publisher-loop";
+import { renderStack, type StackRender } from "./render";
+import { type LocalRouter, routerListeners, startRouter } from "./routers";
+import { type RouterMetrics, scrapeRouter } from "./router-metrics";
+import { nodeRestartSeconds, type Supervised, supervise } from "./supervisor";
+import { selfSignedCert } from "./tls";
 
-/** Ports the fleet prefers for the router and its exporter: the router's HTTPS port and the stacks' metricsPort. */
+/** Ports the fleet prefers for its entry (the load balancer's HTTPS) when free. */
 export const DEFAULT_FLEET_PORT = 8443;
-export const DEFAULT_METRICS_PORT = 8405;
+export const DEFAULT_STACK = "staging";
+/** A burst pool grows to at most this many nodes here (the stacks allow more; every node shares this machine's cores). */
+export const LOCAL_BURST_NODES_MAX = 2;
+/** How long a burst group takes to replace a dead node here (minutes in the clouds: a new instance boots). */
+export const BURST_REPLACE_MS = 2000;
 
 export interface LocalFleetOptions {
-  /** The router's port: that port or a PortBusy error; 0 any free port; undefined the preferred one when free. */
+  stack?: string;
+  /** The entry's port: that port or a PortBusy error; 0 any free port; undefined the preferred one when free. */
   port?: number;
   preferredPort?: number;
-  metricsPreferredPort?: number;
-  /** Required by the router (and the nodes behind it, as in the clouds) on every request but /health. */
+  /** The stack's API key for this run; generated when unset (the fleet is never open). */
   apiKey?: string;
-  fixture?: LocalFleetFixture;
-  /** Every burst pool at minimum 0 from the start, as in the stacks: no burst node until the base overflows. */
+  /** Every burst pool at the stack's minimum (0 in both stacks): no burst node until the routers' demand asks. */
   fromZero?: boolean;
+  pace?: LocalPace;
   healthTimeoutMs?: number;
   progress?: ProgressSink;
-  /** Boot, llama-server and HAProxy log lines (the router's request log included). */
+  /** Boot, llama-server, HAProxy and supervision log lines. */
   log?: (line: string) => void;
 }
 
 export interface FleetBaseNode {
+  /** The name the routers give it (base0, ...). */
   name: string;
-  node: LocalNode;
+  port: number;
+  process: Supervised<LocalNode>;
+  node(): LocalNode | undefined;
 }
 
 export interface FleetBurstPool {
-  /** The pool's name: its backend is burst_<name>. */
-  name: string;
-  /** The TLS endpoint the router reaches (the terminator). */
+  name: "aws" | "gcp";
+  /** The load balancer stand-in's TLS endpoint here. */
   endpoint: string;
+  /** The name its certificate carries and the routers verify. */
   tlsName: string;
-  mode: "tcp" | "http";
-  /** Its nodes (0 or 1 here), sized by the autoscaler stand-in. */
+  lb: Supervised<HaproxyProcess>;
   pool: LocalPool;
-  terminator: HaproxyProcess;
+  slotsPerNode: number;
+  rendered: RenderedBurstPool;
 }
 
-/** The demand loop: the cloud APIs' stand-ins, the routers' publisher, the autoscaler stand-in. */
 export interface FleetScaling {
   sinks: CloudSinks;
-  publisher: PublisherLoop;
+  publishers: PublisherLoop[];
   autoscaler: StandInAutoscaler;
 }
 
+/** What the routers' config says, read once for the suites and the summary (router 0's; they differ only in addresses). */
+export interface RouterFacts {
+  queueDepth: number;
+  queueTimeoutSeconds: number;
+  /** burst_<pool> in the order the routers try them. */
+  burstOrder: string[];
+  /** Each pool's share of slots on one router, and the base servers' shares. */
+  slots: Record<string, number>;
+}
+
 export interface LocalFleet {
-  /** The router: https://127.0.0.1:<port>. */
+  stack: string;
+  /** The entry: the Hetzner load balancer stand-in, https://127.0.0.1:<port>. */
   baseUrl: string;
-  metricsUrl: string;
-  /** The router's self-signed certificate: what a client trusts (curl --cacert, NODE_EXTRA_CA_CERTS). */
+  /** The entry's certificate (self-signed for the stack's domain and 127.0.0.1): curl --cacert, NODE_EXTRA_CA_CERTS. */
   certFile: string;
-  apiKey?: string;
+  domain: string;
+  apiKey: string;
+  /** Whether the key was made for this run (no --api-key). */
+  generatedKey: boolean;
   model: TestModel;
   store: ModelStore;
-  fixture: LocalFleetFixture;
-  spec: RouterSpec;
-  /** The rendered router config, as HAProxy runs it. */
-  config: string;
-  configFile: string;
+  render: StackRender;
+  routers: LocalRouter[];
+  facts: RouterFacts;
   base: FleetBaseNode[];
   burst: FleetBurstPool[];
+  entry: Supervised<HaproxyProcess>;
   scaling: FleetScaling;
-  router: HaproxyProcess;
-  timings: { totalMs: number; nodesMs: number; routerMs: number; built: boolean };
-  /** Stops every burst endpoint (its terminator and its node) and the autoscaler stand-in, as pools that are gone. */
+  pace: LocalPace;
+  /** Supervision and scaling events, oldest first. */
+  events: string[];
+  timings: { totalMs: number; renderMs: number; nodesMs: number; routersMs: number; built: boolean };
+  /** Stops every burst pool's load balancer and nodes and the autoscaler stand-in, as pools that are gone. */
   stopBurst(): Promise<void>;
-  /** Kills a base node's llama-server outright (SIGKILL), as a node that vanishes. */
+  /** Kills a base node's llama-server outright (SIGKILL); systemd starts it again. */
   killBase(name: string): Promise<void>;
+  killRouter(index: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-/**
- * Waits until the router has checked every server and sees what stands behind it: base servers and the pools with a
- * node up (L7OK), the pools at zero nodes down; names the servers that are not there yet.
- */
-async function routerReady(metricsUrl: string, router: HaproxyProcess, expectUp: (proxy: string) => boolean, timeoutMs: number): Promise<RouterMetrics> {
-  const deadline = Date.now() + timeoutMs;
-  let last = "no answer from the exporter";
-  while (Date.now() < deadline) {
-    if (router.child.exitCode !== null || router.child.signalCode !== null) throw new Error(`the router exited: ${router.tail().slice(-5).join(" | ")}`);
-    try {
-      const m = await scrapeRouter(metricsUrl);
-      const bad = m.servers.filter((s) => (expectUp(s.proxy) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
-      if (m.servers.length > 0 && bad.length === 0) return m;
-      last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy) ? "expected up" : "expected down: no node"})`).join(", ");
-    } catch (e) {
-      last = (e as Error).message;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`the router does not see its servers as they are after ${timeoutMs} ms: ${last}`);
+/** Reads the queue, the spill-over order and the slot shares from a rendered router config. */
+export function routerFacts(router: RenderedRouter): RouterFacts {
+  const api = section(router.haproxy, "frontend", "api");
+  if (!api) throw new Error(`${router.name} has no api frontend`);
+  const depth = Number(/queue\(base\) ge (\d+)/.exec(api.lines.map((l) => l.text).join("\n"))?.[1]);
+  const base = section(router.haproxy, "backend", "base");
+  const timeout = base ? effectiveTimeoutMs(router.haproxy, base, "queue") : undefined;
+  // The last set-var(txn.route) rule wins: the order they are written in is most expensive first.
+  const order = directives(api, "http-request")
+    .map((l) => /set-var\(txn\.route\) str\((burst_\w+)\)/.exec(l.text)?.[1])
+    .filter((x): x is string => x !== undefined)
+    .reverse();
+  const slots: Record<string, number> = {};
+  for (const s of router.haproxy.filter((x) => x.kind === "backend")) for (const srv of serversOf(s)) slots[`${s.name}/${srv.name}`] = Number(srv.options.maxconn);
+  if (!Number.isFinite(depth) || timeout === undefined) throw new Error(`${router.name}'s config has no base queue depth or timeout`);
+  return { queueDepth: depth, queueTimeoutSeconds: timeout / 1000, burstOrder: order, slots };
 }
 
-/** The router's name in the demand it publishes (the Router dimension on AWS, the router label on GCP). */
-export const LOCAL_ROUTER_ID = "local-router-0";
+/** Waits until every router sees its servers as they are: base up, pools with a node up, pools at zero down. */
+async function routersReady(routers: LocalRouter[], expectUp: (proxy: string) => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (const r of routers) {
+    let last = "no answer from the exporter";
+    for (;;) {
+      try {
+        const m: RouterMetrics = await scrapeRouter(r.metricsUrl);
+        const bad = m.servers.filter((s) => (expectUp(s.proxy) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
+        if (m.servers.length > 0 && bad.length === 0) break;
+        last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy) ? "expected up" : "expected down: no node"})`).join(", ");
+      } catch (e) {
+        last = (e as Error).message;
+      }
+      if (Date.now() > deadline) throw new Error(`router ${r.name} does not see its servers as they are after ${timeoutMs} ms: ${last}`);
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  }
+}
 
 export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalFleet> {
   const started = Date.now();
-  const f = o.fixture ?? LOCAL_FLEET;
+  const stack = o.stack ?? DEFAULT_STACK;
+  const pace = o.pace ?? LOCAL_PACE;
   const progress = o.progress ?? (() => undefined);
-  const log = o.log ?? (() => undefined);
-  // The router's port first: an explicit port that is taken fails before anything starts.
-  const routerPort = await reservePort(o.port === undefined ? { preferred: o.preferredPort ?? DEFAULT_FLEET_PORT } : o.port === 0 ? {} : { exact: o.port });
-  const reservations: PortReservation[] = [routerPort];
+  const events: string[] = [];
+  const log = (line: string) => o.log?.(line);
+  const event = (line: string) => {
+    events.push(`${new Date().toISOString()} ${line}`);
+    if (events.length > 500) events.shift();
+    log(line);
+  };
+  // The entry's port first: an explicit port that is taken fails before anything starts.
+  const entryPort = await reservePort(o.port === undefined ? { preferred: o.preferredPort ?? DEFAULT_FLEET_PORT } : o.port === 0 ? {} : { exact: o.port });
+  const reservations: PortReservation[] = [entryPort];
   const reaper = startReaper();
+  const generatedKey = o.apiKey === undefined;
+  const apiKey = o.apiKey ?? randomBytes(24).toString("hex");
   let store: ModelStore | undefined;
   let sinks: CloudSinks | undefined;
-  let publisher: PublisherLoop | undefined;
   let autoscaler: StandInAutoscaler | undefined;
+  let entry: Supervised<HaproxyProcess> | undefined;
   let dir: string | undefined;
-  const nodes: LocalNode[] = [];
+  const publishers: PublisherLoop[] = [];
+  const routers: LocalRouter[] = [];
+  const base: FleetBaseNode[] = [];
+  const burst: FleetBurstPool[] = [];
   const pools: LocalPool[] = [];
-  const haproxies: HaproxyProcess[] = [];
+  const lbs: Supervised<HaproxyProcess>[] = [];
   let stopped: Promise<void> | undefined;
   const stop = () =>
     (stopped ??= (async () => {
       await autoscaler?.stop();
-      await publisher?.stop();
-      await Promise.all(haproxies.map((h) => h.stop()));
-      await Promise.all([...nodes.map((n) => n.stop()), ...pools.map((p) => p.stop())]);
+      await Promise.all(publishers.map((p) => p.stop()));
+      await entry?.stop();
+      await Promise.all(routers.map((r) => r.stop()));
+      await Promise.all(lbs.map((l) => l.stop()));
+      await Promise.all([...base.map((b) => b.process.stop()), ...pools.map((p) => p.stop())]);
       await sinks?.stop();
       await store?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
       await Promise.all(reservations.map((r) => r.release()));
       reaper.dismiss();
     })());
+  const reserve = async () => {
+    const r = await reservePort({});
+    reservations.push(r);
+    return r;
+  };
   try {
-    const metricsPort = await reservePort({ preferred: o.metricsPreferredPort ?? DEFAULT_METRICS_PORT });
-    reservations.push(metricsPort);
+    progress({ step: `rendering stack ${stack} under the offline plan` });
+    const t0 = Date.now();
+    const render = await renderStack(stack, apiKey);
+    const renderMs = Date.now() - t0;
+    for (const e of render.providerErrors) event(`plan: the real providers would refuse this stack: ${e}`);
+    const f = render.fleet;
+    const first = f.routers[0];
+    if (!first || !f.entry) throw new Error(`stack ${stack} renders no routers: the local fleet runs a stack with hetzner and router enabled`);
+    const facts = routerFacts(first);
+
     const { binary, built } = await ensureLlamaServer(progress);
     progress({ step: "generating the test model" });
     const model = await ensureTestModel();
@@ -172,142 +240,193 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     reaper.path(dir);
     const work = dir;
 
-    const bootOn = (name: string, parallel: number) => async (reservation: PortReservation): Promise<LocalNode> =>
-      startNode({
+    // The loopback map: every cloud address the rendered fleet uses gets a port here.
+    const map = new LoopbackMap();
+    const basePorts = await Promise.all(f.base.map(async (b) => {
+      const r = await reserve();
+      map.set(b.privateIp, Number(b.env.HI_PORT), r.port);
+      return r;
+    }));
+    for (const r of f.routers) {
+      const { api, ops } = routerListeners(r);
+      map.set(api.host, api.port, (await reserve()).port);
+      map.set(ops.host, ops.port, (await reserve()).port);
+    }
+    for (const p of f.burst) map.set(p.endpoint.host, p.endpoint.port, (await reserve()).port);
+
+    const bootNode = (name: string, rendered: Pick<RenderedNode, "env" | "apiKey">) => async (reservation: PortReservation): Promise<LocalNode> => {
+      const launch = nodeLaunchLocally(rendered.env);
+      return startNode({
         reservation,
         llamaServer: binary,
         model,
         store: s,
         reaper,
-        parallel,
-        ctxPerSlot: f.ctxPerSlot,
-        ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+        parallel: launch.parallel,
+        ctxPerSlot: launch.ctxPerSlot,
+        alias: launch.alias,
+        ...(rendered.apiKey !== undefined ? { apiKey: rendered.apiKey } : {}),
         ...(o.healthTimeoutMs ? { healthTimeoutMs: o.healthTimeoutMs } : {}),
         log: (l) => log(`${name}: ${l}`),
       });
-    // Each burst pool keeps one port for its node, whether it has one or not: the terminator forwards there.
-    for (const p of f.burst) pools.push(localPool(p.name, await reservePort({}), bootOn(p.name, p.parallel)));
-    const minimum = (p: (typeof f.burst)[number]) => (o.fromZero ? 0 : p.minNodes);
-    const warm = f.burst.filter((p) => minimum(p) > 0).length;
-    progress({ step: `booting ${f.base.nodes} base${warm ? ` and ${warm} burst` : ""} nodes: fetch, verify, start llama-server${warm < f.burst.length ? `; ${f.burst.length - warm} burst pool(s) at zero` : ""}` });
-    const t0 = Date.now();
-    const bootBase = async (i: number) => {
-      const node = await bootOn(baseNodeName(i), f.base.parallel)(await reservePort({}));
-      nodes.push(node);
-      return node;
     };
-    const certs = (async () => {
-      const ca = await createLocalCa(work, "hybrid-inference local burst CA");
-      const burstCerts = await Promise.all(f.burst.map((p) => issueCert(ca, work, `burst-${p.name}`, [p.tlsName])));
-      const router = await selfSignedCert(work, "router", ["localhost", "IP:127.0.0.1"]);
-      return { ca, burstCerts, router };
-    })();
-    const [baseNodes, , tls] = await Promise.all([
-      Promise.all(Array.from({ length: f.base.nodes }, (_, i) => bootBase(i))),
-      Promise.all(f.burst.map((p, i) => pools[i]?.scaleTo(Math.min(minimum(p), 1)))),
-      certs,
-    ]);
-    const nodesMs = Date.now() - t0;
 
-    progress({ step: "starting the burst pools' TLS terminators and the router" });
+    progress({ step: `booting ${f.base.length} base node(s) through the boot path; burst pools ${o.fromZero ? "at the stack's minimum" : "warm (one node each)"}` });
     const t1 = Date.now();
-    const burst: FleetBurstPool[] = [];
-    for (const [i, p] of f.burst.entries()) {
-      const pool = pools[i] as LocalPool;
-      const cert = tls.burstCerts[i];
-      if (!cert) throw new Error(`no certificate for burst pool ${p.name}`);
-      const port = await reservePort({});
-      reservations.push(port);
-      const terminator = startHaproxy({
-        name: `${p.name} terminator`,
-        config: renderTerminatorConfig({ mode: p.mode, listen: { address: "127.0.0.1", port: port.port }, certFile: cert.pem, node: { address: "127.0.0.1", port: pool.port } }),
-        file: path.join(work, `terminator-${p.name}.cfg`),
-        reaper,
-        log,
+    const restartMs = nodeRestartSeconds() * 1000;
+    await Promise.all(f.base.map(async (b, i) => {
+      const reservation = basePorts[i] as PortReservation;
+      const lease: PortReservation = { port: reservation.port, release: async () => undefined };
+      const boot = bootNode(b.routerName, b);
+      const process = await supervise({
+        name: `base node ${b.routerName}`,
+        start: () => boot(lease),
+        child: (n) => n.server,
+        stopOne: (n) => n.stop(),
+        restartAfterMs: restartMs,
+        by: "systemd (the inference unit's RestartSec)",
+        log: event,
       });
-      haproxies.push(terminator);
-      await terminator.listening(port.port);
-      burst.push({ name: p.name, endpoint: `https://127.0.0.1:${port.port}`, tlsName: p.tlsName, mode: p.mode, pool, terminator });
-    }
-    let apiKeyFile: string | undefined;
-    if (o.apiKey) {
-      apiKeyFile = path.join(work, "api-keys");
-      writeFileSync(apiKeyFile, `Bearer ${o.apiKey}\n`, { mode: 0o600 });
-    }
-    const base = baseNodes.map((node, i) => ({ name: baseNodeName(i), node }));
-    // A pool's launch spec is its nodes' whether or not one runs: the same derivation startNode makes.
-    const poolLaunch = (p: (typeof f.burst)[number], pool: LocalPool) =>
-      localLaunchSpec({ port: pool.port, model, modelDir: path.join(work, "models"), parallel: p.parallel, ctxPerSlot: f.ctxPerSlot });
-    const spec = fleetRouterSpec(f, {
-      listenPort: routerPort.port,
-      metricsPort: metricsPort.port,
-      certFile: tls.router.pem,
-      caFile: tls.ca.cert,
-      statsSocket: path.join(work, "admin.sock"),
-      ...(apiKeyFile ? { apiKeyFile } : {}),
-      base: base.map((b) => ({ name: b.name, launch: b.node.launch })),
-      burst: burst.map((b, i) => ({ name: b.name, launch: poolLaunch(f.burst[i] as (typeof f.burst)[number], b.pool), port: Number(new URL(b.endpoint).port) })),
-    });
-    const config = renderHaproxyConfig(spec);
-    const configFile = path.join(work, "haproxy.cfg");
-    const router = startHaproxy({ name: "router", config, file: configFile, reaper, log });
-    haproxies.push(router);
-    await router.listening(routerPort.port);
-    const metricsUrl = `http://127.0.0.1:${metricsPort.port}/metrics`;
-    await router.listening(metricsPort.port);
-    const withNodes = new Set(burst.filter((b) => b.pool.nodes() > 0).map((b) => `burst_${b.name}`));
-    await routerReady(metricsUrl, router, (proxy) => !proxy.startsWith("burst_") || withNodes.has(proxy), 30_000);
-    const routerMs = Date.now() - t1;
+      base[i] = { name: b.routerName, port: reservation.port, process, node: () => process.current() };
+    }));
 
-    // The demand loop, as on the routers and in the clouds.
-    sinks = await startCloudSinks();
-    publisher = startPublisherLoop({
-      routerId: LOCAL_ROUTER_ID,
-      pools: spec.burst.map((b) => ({ name: b.name, maxSlots: b.slots, hourlyUsdPerSlot: b.hourlyUsd })),
-      statsSocket: spec.statsSocket,
-      sinks,
-      dir: path.join(work, "publisher"),
-      intervalMs: f.scaling.publishIntervalMs,
-      log,
+    // Each burst pool: its load balancer stand-in with the program's certificate, over a fixed set of node ports.
+    for (const p of f.burst) {
+      const max = Math.min(p.scaling.max, LOCAL_BURST_NODES_MAX);
+      const nodePorts = await Promise.all(Array.from({ length: max }, () => reserve()));
+      const pool = localPool({ name: p.name, reservations: nodePorts, boot: (r, i) => bootNode(`${p.name}-${i}`, p.node)(r), replaceAfterMs: BURST_REPLACE_MS, log: event });
+      pools.push(pool);
+      const certFile = path.join(work, `${p.name}-lb.pem`);
+      writeFileSync(certFile, `${p.tls.certPem.trim()}\n${p.tls.chainPem.trim() ? `${p.tls.chainPem.trim()}\n` : ""}${p.tls.keyPem.trim()}\n`, { mode: 0o600 });
+      const listen = { address: "127.0.0.1", port: map.port(p.endpoint.host, p.endpoint.port) };
+      const targets = nodePorts.map((r, i) => ({ name: `node${i}`, address: "127.0.0.1", port: r.port }));
+      const config =
+        p.lb.kind === "aws-nlb-tls"
+          ? renderNlbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs })
+          : renderGcpLbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs });
+      const lb = await supervise({
+        name: `the ${p.name} pool's load balancer`,
+        start: async () => {
+          const h = startHaproxy({ name: `${p.name} lb`, config, file: path.join(work, `${p.name}-lb.cfg`), reaper, log });
+          await h.listening(listen.port);
+          return h;
+        },
+        child: (h) => h.child,
+        stopOne: (h) => h.stop(),
+        restartAfterMs: 500,
+        by: "the cloud",
+        log: event,
+      });
+      lbs.push(lb);
+      const tlsName = serversOf(section(first.haproxy, "backend", `burst_${p.name}`) ?? { kind: "backend", name: "", lines: [], line: 0 })[0]?.options.verifyhost ?? "";
+      burst.push({ name: p.name, endpoint: `https://127.0.0.1:${listen.port}`, tlsName, lb, pool, slotsPerNode: nodeLaunchLocally(p.node.env).parallel, rendered: p });
+    }
+    await Promise.all(burst.map((b) => b.pool.scaleTo(Math.min(o.fromZero ? b.rendered.scaling.min : Math.max(1, b.rendered.scaling.min), LOCAL_BURST_NODES_MAX))));
+    const nodesMs = Date.now() - t1;
+
+    progress({ step: `starting ${f.routers.length} router(s) from their cloud-init files, and the load balancer in front` });
+    const t2 = Date.now();
+    for (const [i, r] of f.routers.entries()) routers.push(await startRouter({ router: r, index: i, map, root: path.join(work, `router-${i}`), reaper, log, event }));
+    const withNodes = new Set(burst.filter((b) => b.pool.nodes() > 0).map((b) => `burst_${b.name}`));
+    await routersReady(routers, (proxy) => !proxy.startsWith("burst_") || withNodes.has(proxy), 60_000);
+
+    const domain = f.entry.certificate.kind === "managed" ? (f.entry.certificate.domains[0] ?? "localhost") : "localhost";
+    const entryCert = await selfSignedCert(work, "entry", [domain, "localhost", "IP:127.0.0.1"]);
+    const entryConfig = renderHetznerLbConfig({
+      entry: f.entry,
+      listen: { address: "127.0.0.1", port: entryPort.port },
+      certFile: entryCert.pem,
+      targets: routers.map((r) => ({ name: r.name, address: "127.0.0.1", port: Number(new URL(r.apiUrl).port), checkPort: Number(new URL(r.opsUrl).port) })),
+      checkIntervalMs: pace.lbCheckIntervalMs,
+      openFileLimit: openFileLimit(),
+    });
+    entry = await supervise({
+      name: "the entry load balancer",
+      start: async () => {
+        const h = startHaproxy({ name: "entry lb", config: entryConfig, file: path.join(work, "entry-lb.cfg"), reaper, log });
+        await h.listening(entryPort.port);
+        return h;
+      },
+      child: (h) => h.child,
+      stopOne: (h) => h.stop(),
+      restartAfterMs: 500,
+      by: "the cloud",
+      log: event,
+    });
+    const routersMs = Date.now() - t2;
+
+    // The demand loop: each router's publisher, with its own settings and the stack's keys, to the clouds' stand-ins.
+    const settingsOf = (r: RenderedRouter) => fileAt(r.cloudConfig, PUBLISHER_PATHS.settings)?.content;
+    const firstSettings = settingsOf(first);
+    const awsCreds = fileAt(first.cloudConfig, PUBLISHER_PATHS.awsCredentials)?.content;
+    const gcpKey = fileAt(first.cloudConfig, PUBLISHER_PATHS.gcpKey)?.content;
+    const env = firstSettings ? envFileSettings(firstSettings) : {};
+    const creds = awsCreds ? envFileSettings(awsCreds.replace(/^([A-Z_]+)=(.*)$/gm, "$1='$2'")) : {};
+    sinks = await startCloudSinks({
+      ...(env.HI_CW_REGION ? { region: env.HI_CW_REGION } : {}),
+      ...(env.HI_GCP_PROJECT ? { project: env.HI_GCP_PROJECT } : {}),
+      ...(creds.AWS_ACCESS_KEY_ID && creds.AWS_SECRET_ACCESS_KEY ? { aws: { accessKeyId: creds.AWS_ACCESS_KEY_ID, secretAccessKey: creds.AWS_SECRET_ACCESS_KEY } } : {}),
+      ...(gcpKey ? { gcpKeyJson: gcpKey } : {}),
+    });
+    const sinksNow = sinks;
+    f.routers.forEach((r, i) => {
+      const settings = settingsOf(r);
+      if (settings) publishers.push(startPublisherLoop({ settings, root: (routers[i] as LocalRouter).root, sinks: sinksNow, intervalMs: pace.publishIntervalMs, log }));
     });
     autoscaler = startAutoscaler({
       sinks,
-      pools: f.burst.map((p, i) => ({
-        pool: pools[i] as LocalPool,
-        scaling: { cloud: p.cloud, slotsPerNode: p.parallel, maxNodes: Math.min(p.maxNodes, 1), minNodes: Math.min(minimum(p), 1), quietMs: f.scaling.quietMs },
+      pools: burst.map((b) => ({
+        pool: b.pool,
+        scaling: {
+          cloud: b.name,
+          slotsPerNode: b.slotsPerNode,
+          maxNodes: b.pool.ports.length,
+          minNodes: Math.min(o.fromZero ? b.rendered.scaling.min : Math.max(1, b.rendered.scaling.min), b.pool.ports.length),
+          quietMs: pace.quietMs,
+        },
       })),
-      pollMs: f.scaling.evaluateMs,
-      windowMs: f.scaling.windowMs,
-      log,
+      pollMs: pace.evaluateMs,
+      windowMs: pace.windowMs,
+      log: event,
     });
-    const scaling: FleetScaling = { sinks, publisher, autoscaler };
+    const scaling: FleetScaling = { sinks, publishers, autoscaler };
 
     let burstStopped: Promise<void> | undefined;
+    const entryProcess = entry;
     return {
-      baseUrl: `https://127.0.0.1:${routerPort.port}`,
-      metricsUrl,
-      certFile: tls.router.cert,
-      ...(o.apiKey ? { apiKey: o.apiKey } : {}),
+      stack,
+      baseUrl: `https://127.0.0.1:${entryPort.port}`,
+      certFile: entryCert.cert,
+      domain,
+      apiKey,
+      generatedKey,
       model,
       store: s,
-      fixture: f,
-      spec,
-      config,
-      configFile,
+      render,
+      routers,
+      facts,
       base,
       burst,
+      entry: entryProcess,
       scaling,
-      router,
-      timings: { totalMs: Date.now() - started, nodesMs, routerMs, built },
+      pace,
+      events,
+      timings: { totalMs: Date.now() - started, renderMs, nodesMs, routersMs, built },
       stopBurst: () =>
         (burstStopped ??= (async () => {
           await scaling.autoscaler.stop();
-          await Promise.all(burst.flatMap((b) => [b.terminator.stop(), b.pool.scaleTo(0)]));
+          await Promise.all(burst.flatMap((b) => [b.lb.stop(), b.pool.scaleTo(0)]));
         })()),
       async killBase(name) {
         const b = base.find((x) => x.name === name);
-        if (!b) throw new Error(`no base node ${name} (nodes: ${base.map((x) => x.name).join(", ")})`);
-        await b.node.stop("SIGKILL");
+        const n = b?.node();
+        if (!b || !n?.server.pid) throw new Error(`no running base node ${name} (nodes: ${base.map((x) => x.name).join(", ")})`);
+        process.kill(-n.server.pid, "SIGKILL");
+      },
+      async killRouter(index) {
+        const r = routers[index];
+        if (!r) throw new Error(`no router ${index} (routers: 0-${routers.length - 1})`);
+        await r.kill();
       },
       stop,
     };
@@ -316,3 +435,4 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     throw e;
   }
 }
+

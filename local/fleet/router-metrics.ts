@@ -6,6 +6,7 @@
  */
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { request } from "undici";
+import { FAILOVER_SUFFIX } from "../../infra/hetzner/haproxy";
 
 export interface Sample {
   name: string;
@@ -54,6 +55,8 @@ export interface ServerStats {
   redispatches: number;
   connectionErrors: number;
   responseErrors: number;
+  /** UP to DOWN transitions its health checks saw (haproxy_server_check_up_down_total). */
+  upDowns: number;
 }
 
 export interface BackendStats {
@@ -146,6 +149,7 @@ export function routerMetrics(samples: Sample[]): RouterMetrics {
       redispatches: x.value("haproxy_server_redispatch_warnings_total", l),
       connectionErrors: x.value("haproxy_server_connection_errors_total", l),
       responseErrors: x.value("haproxy_server_response_errors_total", l),
+      upDowns: x.value("haproxy_server_check_up_down_total", l),
     };
   });
   return { frontends, backends, servers, samples };
@@ -177,8 +181,14 @@ export function backendOf(m: RouterMetrics, proxy: string): BackendStats {
   return b;
 }
 
+/** A backend's own servers: the base's failover servers (its burst pools as backups, see haproxy.ts) are left out. */
 export function serversOf(m: RouterMetrics, proxy: string): ServerStats[] {
-  return m.servers.filter((s) => s.proxy === proxy);
+  return m.servers.filter((s) => s.proxy === proxy && !s.server.endsWith(FAILOVER_SUFFIX));
+}
+
+/** The base's backup servers: the burst pools it fails over to when every base node is down. */
+export function failoversOf(m: RouterMetrics, proxy = "base"): ServerStats[] {
+  return m.servers.filter((s) => s.proxy === proxy && s.server.endsWith(FAILOVER_SUFFIX));
 }
 
 /** The burst backends, as the renderer names them (burst_<pool>). */

@@ -1,13 +1,16 @@
 /** `npm run local`: the local stack, one node through the boot path; prints how to reach it, stops on a signal. */
+import { randomBytes } from "node:crypto";
 import { type LocalArgs, type LocalIo, progressSink, startFailure, tryCommand } from "../cli-lines";
 import { type LocalStack, startLocalStack } from "./stack";
 
 export async function stackCli(args: LocalArgs, io: LocalIo): Promise<number> {
   let stack: LocalStack;
+  // Never open: without --api-key the stack gets a key of its own, printed in the try: line.
+  const apiKey = args.apiKey ?? randomBytes(24).toString("hex");
   try {
     stack = await startLocalStack({
       ...(args.port !== undefined ? { port: args.port } : {}),
-      ...(args.apiKey ? { apiKey: args.apiKey } : {}),
+      apiKey,
       progress: progressSink(io),
       log: (line) => {
         if (args.verbose || line.startsWith("boot:")) io.stderr(`${line}\n`);
@@ -21,7 +24,8 @@ export async function stackCli(args: LocalArgs, io: LocalIo): Promise<number> {
     [
       `llama-server is healthy at ${stack.baseUrl}`,
       `  model ${stack.model.file} (sha256 ${stack.model.sha256.slice(0, 12)}…) from ${stack.store.endpoint}/${stack.store.bucket}`,
-      `  ${stack.launch.parallel} slots x ${stack.launch.ctxPerSlot} tokens, ${stack.launch.threads} threads, /metrics on${stack.apiKey ? ", API key required" : ""}`,
+      `  ${stack.launch.parallel} slots x ${stack.launch.ctxPerSlot} tokens, ${stack.launch.threads} threads, /metrics on`,
+      `  api key ${apiKey}${args.apiKey ? "" : " (made for this run; --api-key K sets one)"}`,
       `  ready in ${(t.totalMs / 1000).toFixed(1)} s (boot path to healthy ${(t.bootToHealthyMs / 1000).toFixed(1)} s${t.built ? ", llama-server built this run" : ", cached llama-server"})`,
       `  try: ${tryCommand(stack)}`,
       "Ctrl-C stops everything.",

@@ -114,6 +114,8 @@ export interface NodeOptions {
   launch?: LaunchOverrides;
   parallel?: number;
   ctxPerSlot?: number;
+  /** The model's name as the node serves it (a stack's alias); the test model's own name by default. */
+  alias?: string;
   healthTimeoutMs?: number;
   /** Boot and server log lines. */
   log?: (line: string) => void;
@@ -153,7 +155,7 @@ export async function startNode(o: NodeOptions): Promise<LocalNode> {
     }
     const launch = localLaunchSpec({
       port,
-      model: o.model,
+      model: o.alias ? { name: o.alias, file: o.model.file } : o.model,
       modelDir: path.join(work, "models"),
       ...(apiKeyFile ? { apiKeyFile } : {}),
       ...(o.launch ? { launch: o.launch } : {}),

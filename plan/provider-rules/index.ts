@@ -10,16 +10,17 @@ import { fleetRules } from "./fleet";
 import { gcpRules } from "./gcp";
 import { hcloudRules } from "./hcloud";
 import { nameRules } from "./names";
+import { routerContractRules } from "./router-contracts";
 import { get } from "./read";
 import type { ProviderError, ProviderRule, RuleContext, RuleResource } from "./types";
 
 export type { ProviderError, ProviderRule } from "./types";
 
-export const providerRules: ProviderRule[] = [...nameRules, ...awsRules, ...gcpRules, ...hcloudRules, ...fleetRules];
+export const providerRules: ProviderRule[] = [...nameRules, ...awsRules, ...gcpRules, ...hcloudRules, ...fleetRules, ...routerContractRules];
 
 export const REDACTED = "[secret]";
 
-function toRuleResources(captured: CapturedResource[]): RuleResource[] {
+export function toRuleResources(captured: CapturedResource[]): RuleResource[] {
   const byUrn = new Map<string, RuleResource>();
   for (const c of captured) {
     byUrn.set(c.urn, {

@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PUBLISHER_SCRIPT_PATH, renderPublisherEnv } from "../../infra/hetzner/router-cloud-init";
 import { DEMAND_METRIC } from "../../infra/scaling/demand";
 import { type CloudSinks, startCloudSinks } from "../../local/cloud/cloud-sinks";
-import { parseEnvFile } from "../../local/fleet/publisher-loop";
+import { envFileSettings as parseEnvFile } from "../../plan/rendered/cloud-init";
 
 let dir: string;
 let sinks: CloudSinks;

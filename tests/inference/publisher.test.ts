@@ -44,8 +44,9 @@ beforeAll(async () => {
   // A real HAProxy with the router's config, to read a real `show stat` through its socket.
   const [listenPort, metricsPort] = [await freePort(), await freePort()];
   const cfg = renderHaproxyConfig(routerSpec({
+    id: "router-0",
     listen: { address: "127.0.0.1", port: listenPort },
-    metrics: { address: "127.0.0.1", port: metricsPort },
+    ops: { address: "127.0.0.1", port: metricsPort },
     statsSocket: path.join(dir, "admin.sock"),
     base: [{ name: "base0", address: "127.0.0.1", port: 9, slots: 2 }],
     burst: [{ name: "aws", host: "127.0.0.1", port: 9, tlsName: "x", caFile: "@system-ca", slots: 8, hourlyUsd: 0.0244 }, { name: "gcp", host: "127.0.0.1", port: 9, tlsName: "x", caFile: "@system-ca", slots: 4, hourlyUsd: 0.0148 }],
@@ -53,6 +54,7 @@ beforeAll(async () => {
     queueTimeoutSeconds: 5,
     queuePerSlot: 2,
     log: "stdout",
+    share: { index: 0, of: 1 },
   }));
   writeFileSync(path.join(dir, "haproxy.cfg"), cfg);
   const haproxy = spawn("haproxy", ["-db", "-f", path.join(dir, "haproxy.cfg")], { stdio: "ignore" });

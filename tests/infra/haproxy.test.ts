@@ -2,27 +2,33 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { burstOrder, renderHaproxyConfig, ROUTER_ERRORS, type RouterSpec, validateRouterSpec } from "../../infra/hetzner/haproxy";
-import { bodyLimitBytes, routerSpec } from "../../infra/hetzner/router-spec";
+import { burstOrder, renderHaproxyConfig, ROUTER_ERRORS, routerLimits, type RouterSpec, validateRouterSpec } from "../../infra/hetzner/haproxy";
+import { bodyLimitBytes, routerShare, routerSpec, type RouterSpecInput } from "../../infra/hetzner/router-spec";
 import { haproxyCheck, throwawayCa } from "../helpers/haproxy";
 
 const ca = throwawayCa(mkdtempSync(path.join(tmpdir(), "ca-")));
 
 function spec(): RouterSpec {
-  return routerSpec({
+  return routerSpec(specInput());
+}
+
+function specInput(): RouterSpecInput {
+  return {
+    id: "router-0",
     listen: { address: "127.0.0.1", port: 18000 },
-    metrics: { address: "127.0.0.1", port: 18405 },
+    ops: { address: "127.0.0.1", port: 18405 },
     statsSocket: "/run/haproxy/admin.sock",
     base: [{ name: "base0", address: "10.10.1.10", port: 8080, slots: 4 }, { name: "base1", address: "10.10.1.11", port: 8080, slots: 4 }],
     burst: [
       { name: "aws", host: "198.51.100.7", port: 443, tlsName: "hi-prod-burst-1234567-0123456789abcdef.elb.eu-central-1.amazonaws.com", caFile: ca, slots: 32, hourlyUsd: 0.0246 },
-      { name: "gcp", host: "34.120.1.2", port: 443, tlsName: "34.120.1.2", caFile: ca, slots: 32, hourlyUsd: 0.0148 },
+      { name: "gcp", host: "34.120.1.2", port: 443, tlsName: "gcp.burst.prod.hybrid-inference.internal", caFile: ca, slots: 32, hourlyUsd: 0.0148 },
     ],
     ctxPerSlot: 4096,
     queueTimeoutSeconds: 30,
     queuePerSlot: 2,
     log: "stdout",
-  });
+    share: { index: 0, of: 1 },
+  };
 }
 
 describe("the router's HAProxy config", () => {
@@ -53,7 +59,7 @@ describe("the router's HAProxy config", () => {
     const cfg = renderHaproxyConfig(spec());
     const base = cfg.slice(cfg.indexOf("backend base"), cfg.indexOf("backend burst_"));
     expect(base).not.toContain("maxqueue");
-    expect(base.split("\n").filter((l) => l.startsWith("  server ")).every((l) => / maxconn \d+$/.test(l))).toBe(true);
+    expect(base.split("\n").filter((l) => l.startsWith("  server base")).every((l) => / maxconn \d+$/.test(l))).toBe(true);
     expect(cfg).toContain("acl base_queue_full queue(base) ge 16");
   });
 
@@ -68,13 +74,15 @@ describe("the router's HAProxy config", () => {
     ]);
     expect(cfg).toContain("acl base_full be_conn_free(base) le 0");
     expect(burstOrder(spec().burst).map((b) => b.name)).toEqual(["gcp", "aws"]);
-    expect(cfg).not.toMatch(/\bbackup\b/);
+    // Spill-over never uses `backup` (a backup serves only when every normal server is down); only the base's failover does.
+    expect(cfg.slice(cfg.indexOf("backend burst_"))).not.toMatch(/\bbackup\b/);
   });
 
   it("reaches the burst pools over verified TLS with maxconn = max nodes x slots", () => {
     const cfg = renderHaproxyConfig(spec());
     expect(cfg).toContain(`server aws 198.51.100.7:443 ssl verify required ca-file ${ca} sni str(hi-prod-burst-1234567-0123456789abcdef.elb.eu-central-1.amazonaws.com) verifyhost hi-prod-burst-1234567-0123456789abcdef.elb.eu-central-1.amazonaws.com check check-sni`);
-    expect(cfg).toMatch(/server gcp 34\.120\.1\.2:443 ssl verify required .* maxconn 32 maxqueue 1/);
+    // The GCP pool is reached at its address and verified by its DNS name: verifyhost never matches an IP address.
+    expect(cfg).toMatch(/server gcp 34\.120\.1\.2:443 ssl verify required .* sni str\(gcp\.burst\.prod\.hybrid-inference\.internal\) verifyhost gcp\.burst\.prod\.hybrid-inference\.internal .* maxconn 32 maxqueue 1/);
     // A pool at zero is found as soon as its first node serves: checks every 2 s while down, 1 s in transition.
     expect(cfg).toMatch(/server gcp .* check check-sni \S+ inter 5s fastinter 1s downinter 2s fall 2 rise 2 /);
   });
@@ -83,7 +91,8 @@ describe("the router's HAProxy config", () => {
     const cfg = renderHaproxyConfig(spec());
     expect(cfg).toContain("retry-on conn-failure empty-response 502 503 504");
     expect(cfg).toContain("option redispatch 1");
-    expect(cfg).toContain("option http-buffer-request");
+    expect(cfg).not.toContain("option http-buffer-request");
+    expect(cfg).toMatch(/http-request wait-for-body time \d+s/);
     const base = cfg.slice(cfg.indexOf("backend base"), cfg.indexOf("backend burst_"));
     expect(base).toContain("option http-server-close");
   });
@@ -109,10 +118,53 @@ describe("the router's HAProxy config", () => {
     expect(bufsize).toBeGreaterThanOrEqual(bodyLimitBytes(8192));
   });
 
-  it("exports Prometheus metrics on its own listener and keeps an admin socket", () => {
+  it("serves health and Prometheus metrics on their own listener with their own connection limit", () => {
     const cfg = renderHaproxyConfig(spec());
-    expect(cfg).toMatch(/frontend metrics\n {2}bind 127\.0\.0\.1:18405\n[\s\S]*use-service prometheus-exporter if \{ path \/metrics \}/);
+    const limits = routerLimits(spec());
+    expect(cfg).toMatch(new RegExp(`frontend ops\\n {2}bind 127\\.0\\.0\\.1:18405\\n {2}maxconn ${limits.ops}\\n[\\s\\S]*monitor-uri /healthz[\\s\\S]*use-service prometheus-exporter if \\{ path /metrics \\}`));
+    expect(cfg).toMatch(new RegExp(`frontend api\\n {2}bind 127\\.0\\.0\\.1:18000\\n {2}maxconn ${limits.api}\\n`));
+    // The global limit holds both: API traffic alone never reaches it.
+    expect(limits.global).toBeGreaterThanOrEqual(limits.api + limits.ops);
+    expect(cfg).toContain(`  maxconn ${limits.global}\n`);
     expect(cfg).toContain("stats socket /run/haproxy/admin.sock mode 660 level admin");
+  });
+
+  it("refuses oversized, chunked and unauthenticated requests on their headers, before it answers 100 Continue or reads the body", () => {
+    const cfg = renderHaproxyConfig({ ...spec(), apiKeyFile: "/etc/haproxy/api-keys" });
+    const api = cfg.slice(cfg.indexOf("frontend api"), cfg.indexOf("backend base"));
+    const at = (needle: string) => api.indexOf(needle);
+    expect(at("wait-for-body")).toBeGreaterThan(at("return status 411"));
+    expect(at("wait-for-body")).toBeGreaterThan(at("return status 413"));
+    expect(at("wait-for-body")).toBeGreaterThan(at("return status 401"));
+    expect(cfg).toContain("option abortonclose");
+  });
+
+  it("answers every error HAProxy itself may send with an OpenAI-style JSON body", () => {
+    const cfg = renderHaproxyConfig(spec());
+    for (const status of [400, 403, 408, 500, 502, 503, 504]) {
+      const line = cfg.split("\n").find((l) => l.startsWith(`  http-error status ${status} `));
+      expect(line, `http-error ${status}`).toBeDefined();
+      const body = /string '(.*)'$/.exec(line ?? "")?.[1] ?? "";
+      expect((JSON.parse(body) as { error: { type: string; code: string } }).error).toMatchObject({ type: expect.any(String), code: expect.any(String) });
+    }
+  });
+
+  it("fails over to the burst pools when every base node is down: backup servers, counted only then", () => {
+    const cfg = renderHaproxyConfig(spec());
+    const base = cfg.slice(cfg.indexOf("backend base"), cfg.indexOf("backend burst_"));
+    expect(base).toContain("option allbackups");
+    expect(base).toMatch(/server gcp-failover 34\.120\.1\.2:443 ssl verify required .* backup$/m);
+    expect(base).toMatch(/server aws-failover 198\.51\.100\.7:443 ssl verify required .* backup$/m);
+  });
+
+  it("gives each router its share of every server's slots, adding up to the whole", () => {
+    const shares = [0, 1, 2].map((index) => routerSpec({ ...specInput(), share: { index, of: 3 } }));
+    for (const [i, name] of ["base0", "base1"].entries()) expect(shares.reduce((n, s) => n + (s.base[i]?.slots ?? 0), 0), name).toBe(4);
+    expect(shares.reduce((n, s) => n + (s.burst[0]?.slots ?? 0), 0)).toBe(32);
+    expect(shares.map((s) => s.base[0]?.slots)).toEqual([2, 1, 1]);
+    // Never 0 (HAProxy reads maxconn 0 as no limit): a one-slot node gets one request per router.
+    expect(routerShare(1, { index: 1, of: 2 })).toBe(1);
+    expect(() => routerShare(4, { index: 2, of: 2 })).toThrow(/not valid/);
   });
 
   it("works with no burst pool: base only, queue then 503", () => {

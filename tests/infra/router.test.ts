@@ -2,20 +2,17 @@
  * The hybrid endpoint under the mock runtime: the routers' rendered HAProxy config (checked by the real haproxy -c)
  * and user data (cloud-init schema), TLS on every public listener, and burst pools that admit only the routers.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import * as path from "node:path";
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { METADATA_GUARD_PATH, PUBLISHER_SCRIPT_PATH } from "../../infra/hetzner/router-cloud-init";
-import { ROUTER_PATHS } from "../../infra/hetzner/router-spec";
+import { X509Certificate } from "node:crypto";
+import { HAPROXY_CHECK, METADATA_GUARD_PATH, PUBLISHER_SCRIPT_PATH } from "../../infra/hetzner/router-cloud-init";
+import { ROUTER_PATHS, routerShare } from "../../infra/hetzner/router-spec";
 import { ofType, one, type ProgramRun, runProgram } from "../helpers/fleet";
-import { haproxyCheck, throwawayCa } from "../helpers/haproxy";
+import { haproxyCheck } from "../helpers/haproxy";
 import { cloudInitSchema, shellcheck } from "../helpers/tools";
 
 type Inputs = Record<string, unknown>;
-const ca = throwawayCa(mkdtempSync(path.join(tmpdir(), "ca-")));
-const readCa = () => readFileSync(ca, "utf8");
 
 describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => {
   let run: ProgramRun;
@@ -28,22 +25,29 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
   const file = (p: string) => userData().write_files.find((f) => f.path === p);
 
   it("writes a config the real haproxy accepts", () => {
-    const cfg = file(ROUTER_PATHS.config)?.content ?? "";
-    const check = haproxyCheck(cfg, { [ROUTER_PATHS.burstCa]: readCa(), [ROUTER_PATHS.apiKeys]: String(file(ROUTER_PATHS.apiKeys)?.content) });
+    const cfg = (file(ROUTER_PATHS.config)?.content ?? "").replace(/bind 10\.10\.1\.\d+:/g, "bind 127.0.0.1:");
+    const check = haproxyCheck(cfg, { [ROUTER_PATHS.burstCa]: String(file(ROUTER_PATHS.burstCa)?.content), [ROUTER_PATHS.apiKeys]: String(file(ROUTER_PATHS.apiKeys)?.content) });
     // The NLB's DNS name does not resolve offline; HAProxy starts with that server down and resolves it at run time.
     expect(check.problems.filter((p) => !/could not resolve address '[^']+\.elb\.[a-z0-9-]+\.amazonaws\.com'/.test(p))).toEqual([]);
     expect(check.status).toBe(0);
   });
 
-  it("routes to every base server with its slots, then to both pools, cheaper first", () => {
+  it("routes to every base server with this router's share of its slots, then to both pools, cheaper first", () => {
     const cfg = file(ROUTER_PATHS.config)?.content ?? "";
-    const slots = (run.outputs.launchSpecs as Record<string, { parallel: number }>).hetzner?.parallel;
-    const bases = ofType(r(), "hcloud:index/server:Server").length - routers().length;
-    for (let i = 0; i < bases; i++) expect(cfg).toContain(`server base${i} 10.10.1.${10 + i}:8080 maxconn ${slots}`);
+    const slots = (run.outputs.launchSpecs as Record<string, { parallel: number }>).hetzner?.parallel ?? 0;
+    const count = routers().length;
+    const bases = ofType(r(), "hcloud:index/server:Server").length - count;
+    for (let i = 0; i < bases; i++) expect(cfg).toContain(`server base${i} 10.10.1.${10 + i}:8080 maxconn ${routerShare(slots, { index: 0, of: count })}`);
+    // Every router's shares add up to the node's slots: R routers never put more than its slots on a node.
+    const shares = routers().map((router) => {
+      const c = (parse(String(router.inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path === ROUTER_PATHS.config)?.content ?? "";
+      return Number(/server base0 \S+ maxconn (\d+)/.exec(c)?.[1]);
+    });
+    expect(shares.reduce((a, b) => a + b, 0)).toBe(slots);
     const order = cfg.split("\n").filter((l) => l.includes("set-var(txn.route) str(burst_")).map((l) => /str\(burst_(\w+)\)/.exec(l)?.[1]);
     // GCP's spot slot is cheaper than AWS's in the catalog, so GCP is the last (winning) rule.
     expect(order).toEqual(["aws", "gcp"]);
-    const awsMax = (stack === "prod" ? 8 : 2) * ((run.outputs.launchSpecs as Record<string, { parallel: number }>).aws?.parallel ?? 0);
+    const awsMax = routerShare((stack === "prod" ? 8 : 2) * ((run.outputs.launchSpecs as Record<string, { parallel: number }>).aws?.parallel ?? 0), { index: 0, of: count });
     expect(cfg).toMatch(new RegExp(`server aws hi-${stack}-burst-[0-9a-f]{7}-[0-9a-f]{16}\\.elb\\.eu-central-1\\.amazonaws\\.com:443 ssl verify required ca-file ${ROUTER_PATHS.burstCa} .* maxconn ${awsMax} `));
   });
 
@@ -56,10 +60,40 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     expect(file(ROUTER_PATHS.apiKeys)).toMatchObject({ permissions: "0600", content: "Bearer offline-stand-in-for-hybrid-inference-apiKey\n" });
     expect(routers()[0]?.secretKeys).toContain("userData");
     // The metadata service (which serves this user data) is closed to everyone but root before HAProxy starts.
-    expect(userData().runcmd.slice(0, 3)).toEqual([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "hybrid-inference-metadata-guard.service"], ["haproxy", "-c", "-f", ROUTER_PATHS.config]]);
+    expect(userData().runcmd.slice(0, 2)).toEqual([["systemctl", "daemon-reload"], ["systemctl", "enable", "--now", "hybrid-inference-metadata-guard.service"]]);
+    // HAProxy starts only if the image ships the HAProxy the tests run and the config checks, in one runcmd line.
+    const start = userData().runcmd[2] ?? [];
+    expect(start.slice(0, 2)).toEqual(["sh", "-ec"]);
+    expect(start[2]).toContain(HAPROXY_CHECK);
+    expect(start[2]?.indexOf(HAPROXY_CHECK)).toBeLessThan(start[2]?.indexOf(`haproxy -c -f ${ROUTER_PATHS.config}`) ?? -1);
+    expect(start[2]?.indexOf(`haproxy -c -f ${ROUTER_PATHS.config}`)).toBeLessThan(start[2]?.indexOf("systemctl restart haproxy") ?? -1);
     const guard = file(METADATA_GUARD_PATH)?.content ?? "";
     expect(shellcheck(guard).output).toBe("");
     expect(guard).toContain("-m owner --uid-owner 0 -j RETURN");
+  });
+
+  it("runs Debian 12, whose HAProxy 2.6 with the Prometheus exporter is the one the tests run, binding only its private address", () => {
+    for (const [i, router] of routers().entries()) {
+      expect(router.inputs.image).toBe("debian-12");
+      const cfg = (parse(String(router.inputs.userData).replace(/^#cloud-config\n/, "")) as { write_files: { path: string; content: string }[] }).write_files.find((f) => f.path === ROUTER_PATHS.config)?.content ?? "";
+      const ip = (router.inputs.networks as Array<{ ip: string }>)[0]?.ip;
+      expect(cfg.split("\n").filter((l) => l.trim().startsWith("bind ")).map((l) => l.trim().split(" ")[1]?.split(":")[0])).toEqual([ip, ip]);
+      expect(cfg).toContain(`x-hybrid-router hybrid-inference-${stack}-router-${i}`);
+    }
+    const service = one(r(), "hcloud:index/loadBalancerService:LoadBalancerService").inputs as { healthCheck: { port: number; http: { path: string } }; http: { timeoutIdle: number } };
+    expect(service.healthCheck).toMatchObject({ port: 8405, http: { path: "/healthz" } });
+    expect(service.http.timeoutIdle).toBe(300);
+  });
+
+  it("points the domain at the load balancer in its Hetzner DNS zone, so the managed certificate and the endpoint work after one up", () => {
+    const records = ofType(r(), "hcloud:index/zoneRrset:ZoneRrset");
+    const lb = one(r(), "hcloud:index/loadBalancer:LoadBalancer");
+    const name = stack === "prod" ? "inference" : "staging.inference";
+    expect(records.map((x) => x.inputs).sort((a, b) => String(a.type).localeCompare(String(b.type)))).toEqual([
+      expect.objectContaining({ zone: "acme-platform.example", name, type: "A", ttl: 300, records: [{ value: lb.state.ipv4 }] }),
+      expect.objectContaining({ zone: "acme-platform.example", name, type: "AAAA", ttl: 300, records: [{ value: lb.state.ipv6 }] }),
+    ]);
+    expect(one(r(), "hcloud:index/managedCertificate:ManagedCertificate").inputs.domainNames).toEqual([`${name}.acme-platform.example`]);
   });
 
   it("terminates public TLS on the AWS load balancer: one TLS listener on 443 with an imported certificate and a TLS 1.2+ policy", () => {
@@ -77,7 +111,21 @@ describe.each(["staging", "prod"])("the %s stack's routers and TLS", (stack) => 
     expect(ingress.map((x) => x.inputs)).toEqual(ips.map((ip) => expect.objectContaining({ fromPort: 443, toPort: 443, ipProtocol: "tcp", cidrIpv4: ip })));
   });
 
-  it("serves GCP over HTTPS only (TLS 1.2+, the stack CA's certificate for the address) behind Cloud Armor that admits only the routers", () => {
+  it("issues each pool's certificate for the DNS name the routers verify (never an IP address alone), from the stack's CA", () => {
+    const cfg = file(ROUTER_PATHS.config)?.content ?? "";
+    const caPem = String(file(ROUTER_PATHS.burstCa)?.content);
+    const ca = new X509Certificate(caPem);
+    const served = [String(one(r(), "aws:acm/certificate:Certificate").inputs.certificateBody), String(one(r(), "gcp:compute/sSLCertificate:SSLCertificate").inputs.certificate)];
+    for (const [pool, pem] of [["aws", served[0]], ["gcp", served[1]]] as const) {
+      const cert = new X509Certificate(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(pem ?? "")?.[0] ?? "");
+      const verified = new RegExp(`server ${pool} \\S+ .* verifyhost (\\S+)`).exec(cfg)?.[1] ?? "";
+      expect(cert.subjectAltName).toBe(`DNS:${verified}`);
+      expect(cert.checkHost(verified)).toBe(verified);
+      expect(cert.verify(ca.publicKey)).toBe(true);
+    }
+  });
+
+  it("serves GCP over HTTPS only (TLS 1.2+, the stack CA's certificate for the pool's name) behind Cloud Armor that admits only the routers", () => {
     expect(ofType(r(), "gcp:compute/targetHttpProxy:TargetHttpProxy")).toEqual([]);
     const proxy = one(r(), "gcp:compute/targetHttpsProxy:TargetHttpsProxy").inputs;
     expect(proxy.sslCertificates).toHaveLength(1);
@@ -156,9 +204,11 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
       const get = (p: string) => doc.write_files.find((f) => f.path === p);
       const env = get("/etc/hybrid-inference/publisher.env")?.content ?? "";
       expect(env).toContain(`HI_ROUTER_ID='hybrid-inference-${stack}-router-${i}'`);
+      // Each router publishes against its own share of each pool, as its config routes.
+      const share = (total: number) => routerShare(total, { index: i, of: routers.length });
       expect(JSON.parse(/HI_POOLS='([^']+)'/.exec(env)?.[1] ?? "[]")).toEqual([
-        { name: "aws", maxSlots: (stack === "prod" ? 8 : 2) * spec("aws"), hourlyUsdPerSlot: expect.any(Number) },
-        { name: "gcp", maxSlots: (stack === "prod" ? 8 : 2) * spec("gcp"), hourlyUsdPerSlot: expect.any(Number) },
+        { name: "aws", maxSlots: share((stack === "prod" ? 8 : 2) * spec("aws")), hourlyUsdPerSlot: expect.any(Number) },
+        { name: "gcp", maxSlots: share((stack === "prod" ? 8 : 2) * spec("gcp")), hourlyUsdPerSlot: expect.any(Number) },
       ]);
       expect(get("/etc/hybrid-inference/secrets/aws-publisher.env")).toMatchObject({ permissions: "0400", content: expect.stringMatching(/^AWS_ACCESS_KEY_ID=AKIA/) });
       expect(JSON.parse(get("/etc/hybrid-inference/secrets/gcp-publisher.json")?.content ?? "{}")).toMatchObject({ type: "service_account" });

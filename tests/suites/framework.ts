@@ -44,10 +44,18 @@ export interface FleetContext {
   metricsUrl: string;
   /** The processes behind the router: only when the runner started the local fleet itself. */
   control?: {
-    /** Stops every burst endpoint (terminator and node). */
+    /** Stops every burst endpoint (its load balancer and nodes). */
     stopBurst(): Promise<void>;
-    /** Kills a base node outright (SIGKILL). */
+    /** Kills a base node outright (SIGKILL); its host starts it again. */
     killBase(name: string): Promise<void>;
+    /** Kills a burst pool's node outright (SIGKILL); the group replaces it. Resolves with the node's name. */
+    killBurst(pool: string): Promise<string>;
+    /** The fleet's entry (the load balancer in front of every router) and the routers behind it. */
+    entry: { baseUrl: string; tls: { ca: string }; routers: Array<{ name: string; apiUrl: string; metricsUrl: string }> };
+    /** Kills router i's HAProxy outright (SIGKILL); systemd starts it again. */
+    killRouter(index: number): Promise<void>;
+    /** Supervision events so far ("... exited (SIGKILL) ...", "... is back ..."). */
+    events(): string[];
     /** The demand loop: the burst pools' sizes, their minimum, what the cloud stand-ins received. */
     scaling: FleetScalingControl;
   };

@@ -42,12 +42,14 @@ const schema = z
     "max-error-rate": num("max-error-rate", 0, 1).default(0.01),
     cloud: z.enum(CLOUDS, { error: `--cloud must be one of ${CLOUDS.join(", ")}` }).optional(),
     "skip-teardown": z.boolean().default(false),
+    stack: z.string().regex(/^[A-Za-z0-9_.-]+$/, { error: "--stack must be a stack name (letters, digits, '.', '_', '-')" }).optional(),
   })
   .superRefine((o, ctx) => {
     if (o.suite === "cloud" && !o.cloud) ctx.addIssue({ code: "custom", message: `--suite cloud needs --cloud ${CLOUDS.join("|")}` });
     if (o.suite !== "cloud" && o.cloud) ctx.addIssue({ code: "custom", message: "--cloud only applies to --suite cloud" });
     if (o.suite !== "cloud" && o["skip-teardown"]) ctx.addIssue({ code: "custom", message: "--skip-teardown only applies to --suite cloud" });
     if (o.suite !== "fleet" && o["metrics-url"]) ctx.addIssue({ code: "custom", message: "--metrics-url only applies to --suite fleet" });
+    if (o.stack && (o.suite !== "fleet" || o["base-url"])) ctx.addIssue({ code: "custom", message: "--stack only applies to --suite fleet without --base-url (the local fleet renders that stack)" });
     if (o.suite === "fleet" && o["base-url"] && !o["metrics-url"]) ctx.addIssue({ code: "custom", message: "--suite fleet against --base-url needs --metrics-url, the router's Prometheus exporter (http://<router>:8405/metrics)" });
   });
 
@@ -68,6 +70,7 @@ const FLAGS = {
   "max-error-rate": { type: "string" },
   cloud: { type: "string" },
   "skip-teardown": { type: "boolean" },
+  stack: { type: "string" },
 } as const;
 
 /** A flag's message with the value that was given (never the API key's). */

@@ -5,10 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { burstOrder } from "../../infra/hetzner/haproxy";
 import { DEMAND_METRIC } from "../../infra/scaling/demand";
 import type { MetricPoint } from "../../local/cloud/cloud-sinks";
-import { type LocalFleet, startLocalFleet } from "../../local/fleet/fleet";
+import { DEFAULT_STACK, type LocalFleet, startLocalFleet } from "../../local/fleet/fleet";
 import { type TlsTrust, waitHealthy } from "../../local/stack/health";
 import { type LocalStack, startLocalStack } from "../../local/stack/stack";
 import type { FleetContext } from "./framework";
@@ -42,11 +41,21 @@ function poolOf(p: MetricPoint): string | undefined {
 
 /** The local fleet as the fleet suite sees it: its router, its metrics, its processes and its spec. */
 export function fleetContext(fleet: LocalFleet): FleetContext {
+  const router = fleet.routers[0];
+  if (!router) throw new Error("the local fleet has no router");
   return {
-    metricsUrl: fleet.metricsUrl,
+    metricsUrl: router.metricsUrl,
     control: {
       stopBurst: () => fleet.stopBurst(),
       killBase: (name) => fleet.killBase(name),
+      killBurst: (pool) => {
+        const b = fleet.burst.find((x) => x.name === pool);
+        if (!b) throw new Error(`no burst pool ${pool}`);
+        return b.pool.kill();
+      },
+      entry: { baseUrl: fleet.baseUrl, tls: { ca: readFileSync(fleet.certFile, "utf8") }, routers: fleet.routers.map((r) => ({ name: r.name, apiUrl: r.apiUrl, metricsUrl: r.metricsUrl })) },
+      killRouter: (i) => fleet.killRouter(i),
+      events: () => [...fleet.events],
       scaling: {
         setMinimum: (n) => fleet.burst.forEach((b) => fleet.scaling.autoscaler.setMinimum(b.name, typeof n === "number" ? n : (n[b.name] ?? fleet.scaling.autoscaler.scaling(b.name).minNodes))),
         minimums: () => Object.fromEntries(fleet.burst.map((b) => [b.name, fleet.scaling.autoscaler.scaling(b.name).minNodes])),
@@ -54,10 +63,10 @@ export function fleetContext(fleet: LocalFleet): FleetContext {
         events: () => fleet.scaling.autoscaler.events.map((e) => ({ ...e })),
         demandPeak: (pool, sinceMs) => Math.max(0, ...fleet.scaling.sinks.points.filter((p) => p.receivedMs >= sinceMs && poolOf(p) === pool).map((p) => p.value)),
         refusals: () => fleet.scaling.sinks.refusals.map((r) => `${r.cloud} ${r.status} ${r.reason}`),
-        quietMs: fleet.fixture.scaling.quietMs,
+        quietMs: fleet.pace.quietMs,
       },
     },
-    spec: { queueDepth: fleet.spec.queue.depth, queueTimeoutSeconds: fleet.spec.queue.timeoutSeconds, burstOrder: burstOrder(fleet.spec.burst).map((b) => `burst_${b.name}`) },
+    spec: { queueDepth: fleet.facts.queueDepth, queueTimeoutSeconds: fleet.facts.queueTimeoutSeconds, burstOrder: fleet.facts.burstOrder },
   };
 }
 
@@ -80,12 +89,15 @@ export async function openTarget(o: RunnerOptions, io: TargetIo): Promise<Target
   if (o.suite === "fleet") {
     let fleet: LocalFleet;
     try {
-      io.progress("starting the local fleet (base and burst llama-servers through the boot path, TLS terminators, the HAProxy router)");
-      fleet = await startLocalFleet({ apiKey: key, port: 0, healthTimeoutMs, progress });
+      io.progress(`starting the local fleet of stack ${o.stack ?? DEFAULT_STACK} (its routers, base nodes and burst pools as rendered, on loopback)`);
+      fleet = await startLocalFleet({ apiKey: key, port: 0, healthTimeoutMs, progress, ...(o.stack ? { stack: o.stack } : {}) });
     } catch (e) {
       throw new InfrastructureError(`the local fleet did not come up: ${(e as Error).message}`);
     }
-    return { baseUrl: fleet.baseUrl, kind: "local", apiKey: key, tls: { ca: readFileSync(fleet.certFile, "utf8") }, fleet: fleetContext(fleet), stop: () => fleet.stop() };
+    // The routing checks read one router's view, so they go to that router (the load balancer in front ends TLS and
+    // spreads requests over every router); the entry is in the context for the checks that go through it.
+    const router = fleet.routers[0] as NonNullable<(typeof fleet.routers)[number]>;
+    return { baseUrl: router.apiUrl, kind: "local", apiKey: key, fleet: fleetContext(fleet), stop: () => fleet.stop() };
   }
   let stack: LocalStack;
   try {

@@ -49,6 +49,8 @@ export interface Held {
   answer: Promise<Answer>;
   /** Settles when the request is over (the stream ended or was let go, the completion arrived, or it failed). */
   over: Promise<void>;
+  /** For a held stream: resolves true when it ended as a stream should (its `data: [DONE]`), false when it was cut. */
+  done?: Promise<boolean>;
   /** Where the router put it: "<backend>/<server>" whose sessions grew, "<backend>/<server> queue", "<backend> queue". */
   placed: string;
   /** Lets go of the request: the client goes away. */
@@ -56,7 +58,7 @@ export interface Held {
 }
 
 /** A streaming completion of `tokens` tokens, held until aborted; `answer` resolves with the response's headers. */
-function holdStream(ctx: SuiteContext, tokens: number, signal: AbortSignal): Pick<Held, "answer" | "over"> {
+function holdStream(ctx: SuiteContext, tokens: number, signal: AbortSignal): Pick<Held, "answer" | "over" | "done"> {
   const started = performance.now();
   const res = request(ctx.http.url("/v1/completions"), {
     method: "POST",
@@ -70,12 +72,12 @@ function holdStream(ctx: SuiteContext, tokens: number, signal: AbortSignal): Pic
     const text = r.statusCode === 200 ? "" : await r.body.text();
     return { status: r.statusCode, backend: header(r.headers["x-hybrid-backend"]), ms, contentType: header(r.headers["content-type"]), json: undefined, text };
   });
-  const over = res.then(async (r) => {
-    for await (const _ of r.body) {
-      // read on until the stream ends or is let go
-    }
-  });
-  return { answer, over: over.catch(() => undefined) };
+  const done = res.then(async (r) => {
+    let tail = "";
+    for await (const chunk of r.body) tail = (tail + (chunk as Buffer).toString()).slice(-64);
+    return /data: \[DONE\]\s*$/.test(tail);
+  }).catch(() => false);
+  return { answer, over: done.then(() => undefined), done };
 }
 
 /** How long one waiting request takes on an idle node (burst-down sends a burst of them). */

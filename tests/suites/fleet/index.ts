@@ -1,15 +1,21 @@
 import type { SuiteTest } from "../framework";
 import { belowCapacity } from "./below-capacity";
 import { burstDown } from "./burst-down";
+import { clientGone } from "./client-gone";
+import { floods } from "./floods";
 import { metricsParsed } from "./metrics";
 import { nodeKilled } from "./node-killed";
 import { queueFull } from "./queue-full";
 import { queueOrder } from "./queue-order";
+import { routerErrors } from "./router-errors";
+import { routerKilled } from "./router-killed";
 import { scaleFromZero } from "./scale-from-zero";
 import { spillOver } from "./spill-over";
 
 /**
- * In this order: scale-from-zero drains the burst pools and brings them back to their minimum; burst-down stops the
- * burst endpoints for good (queue-order then fills the base alone), node-killed a base node.
+ * In this order: scale-from-zero drains the burst pools and brings them back to their minimum; node-killed kills a
+ * base node while the burst pools can take over (a stack with one base node has nowhere else to send its retries);
+ * router-killed kills the second router (the others go to the first); burst-down stops the burst endpoints for good
+ * (queue-order then fills the base alone).
  */
-export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, scaleFromZero, burstDown, queueOrder, nodeKilled];
+export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, clientGone, routerErrors, scaleFromZero, nodeKilled, floods, routerKilled, burstDown, queueOrder];

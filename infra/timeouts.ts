@@ -1,0 +1,59 @@
+/**
+ * The timeout chain, in one place. A request may legitimately go SILENCE_SECONDS without a byte (a long prompt before
+ * its first token, a non-streamed completion); every hop between the client and the node lets it, and the router is
+ * the first to give up, with a JSON 504. The order and the sources are in docs/architecture.md, "The timeout chain";
+ * the offline plan checks the rendered resources against it (plan/provider-rules/router-contracts.ts).
+ */
+
+/** The Hetzner load balancer's HTTP idle timeout: the largest the API takes (30-300 s, hcloud LoadBalancerService http.timeoutIdle). */
+export const ENTRY_IDLE_SECONDS = 300;
+
+/** Longest a request may wait for its next byte from a node, and still be served. */
+export const SILENCE_SECONDS = 270;
+
+/** The router gives up on a silent node after this; below the load balancer's idle limit, so its 504 reaches the client. */
+export const ROUTER_SERVER_SECONDS = SILENCE_SECONDS;
+
+/**
+ * The client side's inactivity limit while it sends a request or reads a response. HAProxy does not arm it while the
+ * request waits for the server's answer (configuration.txt 2.6, "timeout client"; checked against HAProxy 2.6 in
+ * tests/inference/router-timeouts.test.ts), so it is not part of the chain above.
+ */
+export const ROUTER_CLIENT_SECONDS = 60;
+
+/** Request headers within 10 s of the connection, the body within 30 s after them; idle and slow connections are cut. */
+export const ROUTER_HEADERS_SECONDS = 10;
+export const ROUTER_BODY_SECONDS = 30;
+export const ROUTER_KEEP_ALIVE_SECONDS = 60;
+export const ROUTER_CONNECT_SECONDS = 5;
+
+/**
+ * The longest a whole response may last. The GCP backend service's timeoutSec bounds the whole response for the global
+ * external Application Load Balancer (a request/response timeout, not an idle one: cloud.google.com/load-balancing/
+ * docs/https#timeout-bes), so a stream that outlives it is cut; Google advises against values above a day.
+ */
+export const RESPONSE_SECONDS = 3600;
+
+/** AWS network load balancers close a TLS listener's flows after 350 idle seconds, a value TLS listeners cannot change. */
+export const NLB_TLS_IDLE_SECONDS = 350;
+
+/** llama-server's read/write timeout when `--timeout` is not given (common/common.h: timeout_read = 600). */
+export const LLAMA_SERVER_DEFAULT_TIMEOUT_SECONDS = 600;
+
+export function routerTimeouts(): {
+  silenceSeconds: number;
+  clientSeconds: number;
+  headersSeconds: number;
+  bodySeconds: number;
+  keepAliveSeconds: number;
+  connectSeconds: number;
+} {
+  return {
+    silenceSeconds: ROUTER_SERVER_SECONDS,
+    clientSeconds: ROUTER_CLIENT_SECONDS,
+    headersSeconds: ROUTER_HEADERS_SECONDS,
+    bodySeconds: ROUTER_BODY_SECONDS,
+    keepAliveSeconds: ROUTER_KEEP_ALIVE_SECONDS,
+    connectSeconds: ROUTER_CONNECT_SECONDS,
+  };
+}
