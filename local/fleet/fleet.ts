@@ -13,6 +13,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { FAILOVER_SUFFIX } from "../../infra/hetzner/haproxy";
 import { PUBLISHER_PATHS } from "../../infra/hetzner/router-cloud-init";
 import { modelKey } from "../../infra/storage/layout";
 import { envFileSettings, fileAt } from "../../plan/rendered/cloud-init";
@@ -149,16 +150,16 @@ export function routerFacts(router: RenderedRouter): RouterFacts {
 }
 
 /** Waits until every router sees its servers as they are: base up, pools with a node up, pools at zero down. */
-async function routersReady(routers: LocalRouter[], expectUp: (proxy: string) => boolean, timeoutMs: number): Promise<void> {
+async function routersReady(routers: LocalRouter[], expectUp: (proxy: string, server: string) => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const r of routers) {
     let last = "no answer from the exporter";
     for (;;) {
       try {
         const m: RouterMetrics = await scrapeRouter(r.metricsUrl);
-        const bad = m.servers.filter((s) => (expectUp(s.proxy) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
+        const bad = m.servers.filter((s) => (expectUp(s.proxy, s.server) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
         if (m.servers.length > 0 && bad.length === 0) break;
-        last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy) ? "expected up" : "expected down: no node"})`).join(", ");
+        last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy, s.server) ? "expected up" : "expected down: no node"})`).join(", ");
       } catch (e) {
         last = (e as Error).message;
       }
@@ -327,8 +328,9 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     progress({ step: `starting ${f.routers.length} router(s) from their cloud-init files, and the load balancer in front` });
     const t2 = Date.now();
     for (const [i, r] of f.routers.entries()) routers.push(await startRouter({ router: r, index: i, map, root: path.join(work, `router-${i}`), reaper, log, event }));
-    const withNodes = new Set(burst.filter((b) => b.pool.nodes() > 0).map((b) => `burst_${b.name}`));
-    await routersReady(routers, (proxy) => !proxy.startsWith("burst_") || withNodes.has(proxy), 60_000);
+    // Base nodes up; a pool (and the base's failover to it) up only when it has a node.
+    const withNodes = new Set<string>(burst.filter((b) => b.pool.nodes() > 0).map((b) => b.name));
+    await routersReady(routers, (proxy, server) => (proxy === "base" ? !server.endsWith(FAILOVER_SUFFIX) || withNodes.has(server.slice(0, -FAILOVER_SUFFIX.length)) : withNodes.has(proxy.replace(/^burst_/, ""))), 60_000);
 
     const domain = f.entry.certificate.kind === "managed" ? (f.entry.certificate.domains[0] ?? "localhost") : "localhost";
     const entryCert = await selfSignedCert(work, "entry", [domain, "localhost", "IP:127.0.0.1"]);

@@ -92,6 +92,12 @@ describe("the offline plan fails wherever the providers would (one fixture per d
     ["firewall-mixed-families", "bad", ["gcp-firewall-one-address-family"], "sourceRanges"],
     ["retired-server-type", "bad", ["hcloud-server-type-orderable"], "serverType"],
     [undefined, "unpub-image", ["node-image-published"], /^(userData|metadataStartupScript)$/],
+    // Contracts between the routers and what they talk to (plan/provider-rules/router-contracts.ts).
+    ["ip-verified-gcp-pool", "bad", ["router-verified-names"], "userData"],
+    ["entry-idle-cuts-streams", "bad", ["timeout-chain"], "http"],
+    ["gcp-timeout-cuts-streams", "bad", ["timeout-chain"], "timeoutSec"],
+    ["public-router-exporter", "bad", ["router-listeners-private"], "userData"],
+    ["alarm-reads-other-dimension", "bad", ["publisher-matches-scaling"], "userData"],
   ])("%s (stack %s): exit 1, naming the rule, the field and the source", async (fixture, stack, expectedRules, field) => {
     const r = await cli(["--stack", stack, "--output", "json"], FIXTURES, fixture);
     expect(r.code).toBe(1);

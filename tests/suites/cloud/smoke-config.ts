@@ -29,12 +29,19 @@ export function smokeDomain(stackName: string): string {
  * `clientCidr` is this machine's public address: an AWS or GCP smoke reaches its pool directly, and the pools admit
  * only the addresses a stack names (the routers, or burstClientCidrs).
  */
+function withoutDnsZone<T extends { dnsZone?: string } | undefined>(router: T): Omit<NonNullable<T>, "dnsZone"> | undefined {
+  if (!router) return undefined;
+  const { dnsZone: _zone, ...rest } = router;
+  return rest;
+}
+
 export function smokeConfig(base: StackConfig, cloud: SmokeCloud, model: TestModel, o: { stackName?: string; clientCidr?: string } = {}): StackConfig {
   return parseStackConfig({
     ...base,
     burstClientCidrs: cloud !== "hetzner" && o.clientCidr ? [o.clientCidr] : [],
-    // A Hetzner smoke goes through the routers, with a certificate of its own for a domain nobody resolves.
-    router: { ...base.router, domain: smokeDomain(o.stackName ?? "smk-h-000000"), certificate: "uploaded" },
+    // A Hetzner smoke goes through the routers, with a certificate of its own for a domain nobody resolves (no DNS zone:
+    // it writes no records).
+    router: { ...withoutDnsZone(base.router), domain: smokeDomain(o.stackName ?? "smk-h-000000"), certificate: "uploaded" },
     model: { name: model.name, file: model.file, sha256: model.sha256, sizeBytes: model.sizeBytes, kvBytesPerToken: TINY_KV_BYTES_PER_TOKEN },
     // Hetzner nodes read the model from S3, so the Hetzner smoke keeps AWS for its bucket with the pool at zero.
     aws: { ...base.aws, enabled: cloud === "aws" || cloud === "hetzner", minSize: cloud === "aws" ? 1 : 0, maxSize: cloud === "aws" ? 1 : 0, desiredCapacity: cloud === "aws" ? 1 : 0 },
