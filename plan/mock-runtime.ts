@@ -135,6 +135,8 @@ export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRunti
   const pendingInputs = new Map<string, PendingResource>();
   /** Provider resources' inputs by reference ("<urn>::<id>"), so a resource's mock outputs use its provider's region. */
   const providers = new Map<string, Record<string, unknown>>();
+  // Provider answers still being computed (the tls mock makes real keys): settle() waits for them.
+  let inFlight = 0;
   const mocks: Mocks = {
     newResource(args) {
       // Like the provider's Check: propose the physical name the program did not set, and keep it in the inputs.
@@ -142,7 +144,8 @@ export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRunti
       pendingInputs.set(`${args.type}::${args.name}`, { inputs, ...(autonamed ? { autonamed } : {}) });
       const providerInputs = args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined;
       if (args.type.startsWith("pulumi:providers:")) providers.set(`${args.type}::${args.name}`, inputs);
-      return mockResource({ ...args, inputs }, providerInputs);
+      inFlight++;
+      return mockResource({ ...args, inputs }, providerInputs).finally(() => inFlight--);
     },
     call: (args) => mockCall(args, args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined),
   };
@@ -157,7 +160,7 @@ export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRunti
       while (stable < 5) {
         await new Promise((r) => setTimeout(r, 2));
         const n = m.captured.length;
-        stable = n === last ? stable + 1 : 0;
+        stable = n === last && inFlight === 0 ? stable + 1 : 0;
         last = n;
       }
       return [...m.captured];

@@ -38,6 +38,8 @@ export function renderGcpLbConfig(i: GcpLbInputs): string {
     "  mode http",
     "  log global",
     "  option dontlognull",
+    // Streams go out chunk by chunk, as the cloud's proxies pass server-sent events on.
+    "  option http-no-delay",
     "  timeout connect 5s",
     `  timeout client ${GCP_CLIENT_KEEPALIVE_SECONDS}s`,
     `  timeout server ${timeout}s`,

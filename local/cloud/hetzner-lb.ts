@@ -58,6 +58,8 @@ export function renderHetznerLbConfig(i: HetznerLbInputs): string {
     "  mode http",
     "  log global",
     "  option dontlognull",
+    // Streams go out chunk by chunk, as the cloud's proxies pass server-sent events on.
+    "  option http-no-delay",
     "  timeout connect 5s",
     `  timeout client ${idle}s`,
     `  timeout server ${idle}s`,

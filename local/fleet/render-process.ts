@@ -16,7 +16,7 @@ async function main(): Promise<void> {
   const { captured } = await runStackProgram({ root, stack, secrets: { [`${CONFIG_NAMESPACE}:apiKey`]: key } });
   const fleet = readRenderedFleet(toRuleResources(captured.filter((c) => c.custom && !c.type.startsWith("pulumi:"))));
   const providerErrors = checkProviderRules(captured).map((e) => `${e.rule}: ${e.resource} ${e.field}: ${e.message}`);
-  process.stdout.write(JSON.stringify({ fleet, providerErrors }));
+  await new Promise<void>((resolve) => process.stdout.write(JSON.stringify({ fleet, providerErrors }), () => resolve()));
 }
 
 main().then(

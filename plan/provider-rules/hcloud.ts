@@ -2,6 +2,7 @@
  * Rules the Hetzner Cloud API (through hetznercloud/terraform-provider-hcloud, bridged by @pulumi/hcloud) enforces,
  * for the hcloud types the program creates. Each rule names its source.
  */
+import { isIP } from "node:net";
 import { findInstanceType, HCLOUD_LOCATIONS_BY_ZONE, orderableHcloudTypes, RETIRED_HCLOUD_TYPES } from "../../infra/catalog";
 import { isValidHcloudLabel } from "../../infra/naming";
 import { cidrRange, contains, ipInRange, isRfc1918 } from "./cidr";
@@ -248,7 +249,30 @@ export const hcloudLabels: ProviderRule = {
   },
 };
 
+/** An RRset names itself within its zone, and an A/AAAA record holds an address of its family. */
+export const zoneRrsets: ProviderRule = {
+  id: "hcloud-zone-rrset",
+  types: ["hcloud:index/zoneRrset:ZoneRrset"],
+  description: "A zone RRset sets its name (\"@\" for the apex): Terraform requires one, and without it Pulumi's autonaming makes up a record name of its own. It names its zone, and an A or AAAA record's values are IPv4 or IPv6 addresses.",
+  phase: "up",
+  source: `${TFH} docs/resources/zone_rrset.md (Required: name, records, type, zone); Hetzner Cloud API zone RRsets (records[].value in the type's presentation format)`,
+  check: (r) => {
+    const out: Finding[] = [];
+    if (r.autonamed?.field === "name") out.push({ field: "name", message: `the RRset's name is not set, so it is autonamed ${String(r.inputs.name)}: the record would be ${String(r.inputs.name)}.${String(r.inputs.zone)}, not the domain ("@" names the zone's apex)` });
+    else if (!isSet(r.inputs.name)) out.push({ field: "name", message: "the RRset's name is not set: the provider requires one (\"@\" for the zone's apex)" });
+    if (!isSet(r.inputs.zone)) out.push({ field: "zone", message: "the RRset names no zone" });
+    const type = str(r.inputs.type);
+    list<{ value?: unknown }>(r.inputs.records).forEach((rec, i) => {
+      const v = str(rec.value) ?? "";
+      if (type === "A" && isIP(v) !== 4) out.push({ field: `records.${i}.value`, message: `an A record holds an IPv4 address, not ${v || "nothing"}` });
+      if (type === "AAAA" && isIP(v) !== 6) out.push({ field: `records.${i}.value`, message: `an AAAA record holds an IPv6 address, not ${v || "nothing"}` });
+    });
+    return out;
+  },
+};
+
 export const hcloudRules: ProviderRule[] = [
+  zoneRrsets,
   serverTypeOrderable,
   serverUserDataSize,
   spreadGroupSize,

@@ -36,6 +36,15 @@ describe("stack config", () => {
     expect(c.model.kvBytesPerToken).toBe(28672);
   });
 
+  it("needs the Hetzner DNS zone that holds the domain for a managed certificate, and only Debian 12 routers", () => {
+    expect(rejects("router.dnsZone", undefined)).toMatch(/hybrid-inference:router\.dnsZone is required with router\.certificate managed: the Hetzner DNS zone that holds staging\.inference\.acme-platform\.example/);
+    expect(rejects("router.dnsZone", "other.example")).toMatch(/hybrid-inference:router\.dnsZone other\.example does not hold router\.domain staging\.inference\.acme-platform\.example/);
+    // An uploaded certificate needs no zone: the records are the operator's.
+    expect(parseStackConfig(withChange(withChange(staging, "router.dnsZone", undefined), "router.certificate", "uploaded")).router?.dnsZone).toBeUndefined();
+    expect(parseStackConfig(staging).router?.image).toBe("debian-12");
+    expect(rejects("router.image", "ubuntu-24.04")).toMatch(/hybrid-inference:router\.image/);
+  });
+
   it("rejects an unknown Hetzner server type, naming key, value and the allowed types", () => {
     const msg = rejects("hetzner.serverType", "cx99");
     expect(msg).toContain("hybrid-inference:hetzner.serverType");

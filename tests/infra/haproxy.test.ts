@@ -139,6 +139,10 @@ describe("the router's HAProxy config", () => {
     expect(cfg).toContain("option abortonclose");
   });
 
+  it("passes each streamed chunk on at once (server-sent events are interactive)", () => {
+    expect(renderHaproxyConfig(spec())).toMatch(/^defaults\n[\s\S]*^ {2}option http-no-delay$/m);
+  });
+
   it("answers every error HAProxy itself may send with an OpenAI-style JSON body", () => {
     const cfg = renderHaproxyConfig(spec());
     for (const status of [400, 403, 408, 500, 502, 503, 504]) {

@@ -8,6 +8,16 @@ const server = (inputs: Record<string, unknown> = {}, deps: Record<string, Retur
   res("hcloud:index/server:Server", String(inputs.n ?? "s"), { serverType: "cpx32", location: "fsn1", publicNets: [{ ipv4Enabled: true, ipv6Enabled: true }], ...inputs }, { deps });
 
 describe("Hetzner provider rules", () => {
+  it("hcloud-zone-rrset", () => {
+    const rr = (inputs: Record<string, unknown>) => res("hcloud:index/zoneRrset:ZoneRrset", "rr", { zone: "example.com", name: "api", ttl: 300, ...inputs });
+    expect(problems(rules.zoneRrsets, rr({ type: "A", records: [{ value: "49.13.1.2" }] }))).toEqual([]);
+    expect(problems(rules.zoneRrsets, rr({ type: "AAAA", records: [{ value: "2a01:4f8::1" }] }))).toEqual([]);
+    expect(problems(rules.zoneRrsets, rr({ type: "A", records: [{ value: "2a01:4f8::1" }] }))).toEqual(["an A record holds an IPv4 address, not 2a01:4f8::1"]);
+    expect(problems(rules.zoneRrsets, rr({ type: "AAAA", records: [{ value: "49.13.1.2" }] }))).toEqual(["an AAAA record holds an IPv6 address, not 49.13.1.2"]);
+    const autonamed = res("hcloud:index/zoneRrset:ZoneRrset", "rr", { zone: "example.com", type: "A", records: [{ value: "49.13.1.2" }] });
+    expect(problems(rules.zoneRrsets, autonamed)).toEqual([expect.stringMatching(/^the RRset's name is not set, so it is autonamed rr-[0-9a-f]{7}: the record would be rr-[0-9a-f]{7}\.example\.com, not the domain/)]);
+  });
+
   it("hcloud-server-type-orderable", () => {
     expect(problems(rules.serverTypeOrderable, server())).toEqual([]);
     expect(problems(rules.serverTypeOrderable, server({ serverType: "cx32" }))).toEqual([expect.stringMatching(/^cx32 can no longer be ordered \(CX Gen 2 removed from the Hetzner Cloud API, since 2025-12-31\); orderable: cpx12/)]);
