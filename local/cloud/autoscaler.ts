@@ -12,6 +12,11 @@
  *   highest recommendation of the quiet window, so the group shrinks only once the window is quiet. No data reads as
  *   0 here: an assumption, Google documents only the MISSING_CUSTOM_METRIC_DATA_POINTS status, not the size it keeps.
  * Both clamp to the group's minimum and maximum. The quiet period is the stacks' scaleInQuietMinutes, shortened.
+ * How it differs from the real services:
+ * - It decides with the project's own scaling functions rather than evaluating the alarms and autoscaler the program
+ *   builds, reads the exact node count rather than CloudWatch's lagging GroupDesiredCapacity, evaluates every half
+ *   second, and every boot succeeds (no spot capacity shortage).
+ * - A pool has at most LOCAL_BURST_NODES_MAX nodes here, each a llama-server on this machine's cores.
  */
 import { awsCapacityAfter, DEMAND_METRIC, nodesForDemand, SCALE_OUT_THRESHOLD } from "../../infra/scaling/demand";
 import type { CloudSinks } from "./cloud-sinks";

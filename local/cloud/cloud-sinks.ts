@@ -8,7 +8,12 @@
  *   projects.timeSeries.create (a bearer token it issued; custom metrics only; one point per series; a series may
  *   not be written more often than every 5 seconds, Cloud Monitoring's sampling limit for custom metrics).
  * Every accepted point is kept, with its labels, so the local autoscaler stand-in reads demand as the clouds' alarms
- * and autoscalers do. Loopback only.
+ * and autoscalers do. Loopback only. How they differ from the real services:
+ * - They trust the one key each the stack made for the routers (its IAM access key, its service account's key file);
+ *   IAM's conditions on that key (the namespace, the routers' source addresses) are not evaluated here.
+ * - No metric descriptors, quotas, retention or aggregation: a point is kept as written, and read back by the
+ *   autoscaler stand-in within its window.
+ * - Tokens are opaque strings valid for an hour; no refresh, no scopes other than monitoring.write are checked.
  */
 import { createHash, createHmac, createPublicKey, createVerify, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";

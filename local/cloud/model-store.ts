@@ -1,4 +1,12 @@
-/** An S3 emulator on loopback (s3rver) holding the model, filled with the real rclone. */
+/**
+ * A stand-in for the checkpoint bucket: an S3 emulator on loopback (s3rver) holding the model, filled with the real
+ * rclone. How it differs from the real service:
+ * - One bucket with fixed credentials (S3RVER/S3RVER) and no IAM: the stack's bucket policy, the nodes' roles and the
+ *   Hetzner reader's IP-pinned key are not applied here (the plan's policies and provider rules check them).
+ * - No encryption at rest, versioning, lifecycle rules or access logs.
+ * - Every object has an MD5 ETag, also large ones (S3 gives multipart uploads none); the boot path never relies on it.
+ * - Loopback speed: a download takes a fraction of what S3 takes (docs/performance.md projects the cold start).
+ */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

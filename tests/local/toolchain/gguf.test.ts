@@ -5,13 +5,13 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { GgufType, readGguf, toFloat16, writeGguf } from "../../local/toolchain/gguf";
-import { waitHealthy } from "../../local/stack/health";
-import { ensureLlamaServer, ensureLlamaSource, readSourceFile } from "../../local/toolchain/llama-build";
-import { freePort } from "../../local/stack/ports";
-import { exited } from "../../local/stack/stack";
-import { ensureTestModel } from "../../local/toolchain/test-model";
-import { DEFAULT_TINY_MODEL, generateTinyModel, sha256, type TinyModelOptions, VOCAB_FILE, writeTinyModel } from "../../local/toolchain/tiny-model";
+import { GgufType, readGguf, toFloat16, writeGguf } from "../../../local/toolchain/gguf";
+import { waitHealthy } from "../../../local/stack/health";
+import { ensureLlamaServer, ensureLlamaSource, readSourceFile } from "../../../local/toolchain/llama-build";
+import { freePort } from "../../../local/stack/ports";
+import { exited } from "../../../local/stack/stack";
+import { ensureTestModel } from "../../../local/toolchain/test-model";
+import { DEFAULT_TINY_MODEL, generateTinyModel, sha256, type TinyModelOptions, VOCAB_FILE, writeTinyModel } from "../../../local/toolchain/tiny-model";
 
 let vocab: Buffer;
 beforeAll(async () => {

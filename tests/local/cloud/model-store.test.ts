@@ -8,9 +8,9 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { rclone, rcloneS3Remote, startModelStore } from "../../local/cloud/model-store";
-import { freePort } from "../../local/stack/ports";
-import { processesMentioning } from "../helpers/processes";
+import { rclone, rcloneS3Remote, startModelStore } from "../../../local/cloud/model-store";
+import { freePort } from "../../../local/stack/ports";
+import { processesMentioning } from "../../helpers/processes";
 
 const work = mkdtempSync(path.join(tmpdir(), "hi-store-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));

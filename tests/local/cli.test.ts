@@ -80,10 +80,16 @@ describe("npm run local", () => {
     expect((await fetch(`${baseUrl}/health`).then(() => "open", (e: { cause?: { code?: string } }) => e.cause?.code))).toBe("ECONNREFUSED");
   }, 120_000);
 
-  it("leaves nothing behind when its node process is killed outright", async () => {
+  it("is never open: without --api-key it makes a key of its own and prints it in the try: line; killed outright it leaves nothing", async () => {
     const r = start(process.execPath, ["--import", "tsx", "scripts/local-stack.ts", "--port", String(await freePort())]);
     const baseUrl = await healthy(r);
     expect(processesMentioning(r.tmp).some((p) => p.cmd.includes("llama-server"))).toBe(true);
+    const key = /^ {2}api key ([0-9a-f]{48}) \(made for this run/m.exec(r.stdout())?.[1];
+    expect(key, r.stdout()).toBeDefined();
+    const hint = /^ {2}try: (.+)$/m.exec(r.stdout())?.[1] ?? "";
+    expect(hint).toContain(`authorization: Bearer ${key}`);
+    expect(spawnSync("bash", ["-c", `${hint} -sS -o /dev/null -w '%{http_code}'`], { encoding: "utf8" }).stdout).toBe("200");
+    expect(spawnSync("bash", ["-c", `curl -sS -o /dev/null -w '%{http_code}' ${baseUrl}/v1/models`], { encoding: "utf8" }).stdout).toBe("401");
     r.child.kill("SIGKILL");
     await r.exited;
     expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });

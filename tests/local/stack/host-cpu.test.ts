@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { hostMachine, physicalCoresOf } from "../../local/stack/host-cpu";
+import { hostMachine, physicalCoresOf } from "../../../local/stack/host-cpu";
 
 function fakeSysfs(siblings: Array<string | undefined>): string {
   const dir = mkdtempSync(path.join(tmpdir(), "hi-sysfs-"));

@@ -5,8 +5,8 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { initialScaling, nextScaling, type PoolScaling, type ScalingState } from "../../local/cloud/autoscaler";
-import { nodesForDemand } from "../../infra/scaling/demand";
+import { initialScaling, nextScaling, type PoolScaling, type ScalingState } from "../../../local/cloud/autoscaler";
+import { nodesForDemand } from "../../../infra/scaling/demand";
 
 const aws: PoolScaling = { cloud: "aws", slotsPerNode: 4, maxNodes: 5, minNodes: 0, quietMs: 10_000 };
 const gcp: PoolScaling = { ...aws, cloud: "gcp" };

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startHaproxy, type HaproxyProcess } from "../../local/fleet/haproxy-process";
-import { freePort } from "../../local/stack/ports";
-import { startReaper } from "../../local/stack/reaper";
-import { backendOf, MetricsUnavailable, parseMetrics, sampleValue, scrapeRouter, serversOf } from "../../local/fleet/router-metrics";
+import { startHaproxy, type HaproxyProcess } from "../../../local/fleet/haproxy-process";
+import { freePort } from "../../../local/stack/ports";
+import { startReaper } from "../../../local/stack/reaper";
+import { backendOf, MetricsUnavailable, parseMetrics, sampleValue, scrapeRouter, serversOf } from "../../../local/fleet/router-metrics";
 
 let dir: string;
 let haproxy: HaproxyProcess;

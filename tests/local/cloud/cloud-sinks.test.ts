@@ -12,10 +12,10 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { request } from "undici";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PUBLISHER_SCRIPT_PATH, renderPublisherEnv } from "../../infra/hetzner/router-cloud-init";
-import { DEMAND_METRIC } from "../../infra/scaling/demand";
-import { type CloudSinks, startCloudSinks } from "../../local/cloud/cloud-sinks";
-import { envFileSettings as parseEnvFile } from "../../plan/rendered/cloud-init";
+import { PUBLISHER_SCRIPT_PATH, renderPublisherEnv } from "../../../infra/hetzner/router-cloud-init";
+import { DEMAND_METRIC } from "../../../infra/scaling/demand";
+import { type CloudSinks, startCloudSinks } from "../../../local/cloud/cloud-sinks";
+import { envFileSettings as parseEnvFile } from "../../../plan/rendered/cloud-init";
 
 let dir: string;
 let sinks: CloudSinks;
