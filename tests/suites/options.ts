@@ -96,10 +96,11 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
 
 export const USAGE = `usage: npm run suite -- [--suite smoke|contract|integration|load|all|fleet|cloud] [--base-url URL] [--output json|text] ...
 Runs the test suites against an endpoint, or against the local stack it starts (no --base-url).
-  --suite NAME            smoke, contract, integration, load, all (default: the first four), fleet (the router:
-                          spill-over, queue, retries, 503; starts the local fleet), cloud (needs --cloud aws|gcp|hetzner)
+  --suite NAME            smoke, contract, integration, load, all (default: the first four), fleet (the routers:
+                          spill-over, queue, retries, 503, floods; starts a stack's local fleet), cloud (needs --cloud aws|gcp|hetzner)
   --base-url URL          an http(s):// endpoint; without it the local stack (or fleet) is started and stopped
   --metrics-url URL       --suite fleet against --base-url: the router's Prometheus exporter
+  --stack S               --suite fleet without --base-url: the stack whose fleet to start (default staging)
   --output json|text      json prints one document on stdout (docs/test-results.schema.json); default text
   --api-key K             bearer key (or HI_API_KEY)
   --wait S                seconds to wait for /health, with progress on stderr (default ${DEFAULT_WAIT_S})
