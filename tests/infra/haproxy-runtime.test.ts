@@ -3,13 +3,14 @@
  * the router's JSON 408 (the `http-error` replies apply to `wait-for-body`'s timeout), and a body past the limit is
  * refused with a JSON 413 before any `100 Continue`. The body timeout is shortened here so the test takes seconds.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderHaproxyConfig } from "../../infra/hetzner/haproxy";
+import { HAPROXY_CHECK, ROUTER_HAPROXY_SERIES } from "../../infra/hetzner/router-cloud-init";
 import { routerSpec } from "../../infra/hetzner/router-spec";
 import { freePort } from "../../local/stack/ports";
 
@@ -65,6 +66,16 @@ function exchange(raw: string): Promise<{ text: string; ms: number }> {
     s.write(raw);
   });
 }
+
+describe("the HAProxy the tests run", () => {
+  it("is the series the routers check for at boot, with the Prometheus exporter compiled in", () => {
+    const v = spawnSync("haproxy", ["-vv"], { encoding: "utf8" }).stdout;
+    expect(v).toMatch(new RegExp(`^HAProxy version ${ROUTER_HAPROXY_SERIES.replace(".", "\\.")}\\.`, "m"));
+    expect(v).toContain("Built with the Prometheus exporter");
+    // The same check the routers' cloud-init runs before it starts HAProxy passes here.
+    expect(spawnSync("sh", ["-c", HAPROXY_CHECK]).status).toBe(0);
+  });
+});
 
 describe("the router's rendered config under HAProxy 2.6", () => {
   it("answers a body that stalls with its JSON 408 once the body timeout passes", async () => {

@@ -148,9 +148,15 @@ describe("benchmark report", () => {
     }
     const md = performanceMarkdown(result);
     expect(md).toMatch(/## The router: one hybrid endpoint/);
-    expect(md).toMatch(/\| through the router \(HTTPS\) \| 1573 \| 4\.3 \| 9\.45 \| 9\.06 \| 16\.16 \| 0 \|/);
-    expect(md).toMatch(/The router adds \*\*0\.26 ms\*\* to TTFT at p50/);
+    expect(md).toMatch(/\| through one router to it \(HTTP\) \| 1573 \| 4\.3 \| 9\.45 \| 9\.06 \| 16\.16 \| 0 \|/);
+    expect(md).toMatch(/The router adds \*\*0\.26 ms\*\* to TTFT at p50, within the goal of at most 1 ms/);
     expect(md).toMatch(/sent 190 of 435 requests to the burst pools: 1\.04x/);
+    expect(md).toMatch(/the router spread the load without losing throughput/);
+    // The sentences follow the figures: a slower router and a spill that lost throughput say so.
+    const worse = performanceMarkdown({ ...result, router: { ...routerBench, ttft: { ...routerBench.ttft, added_p50_ms: 1.7 }, spill: { ...routerBench.spill, gain: 0.8 } } });
+    expect(worse).toMatch(/The router adds \*\*1\.7 ms\*\* to TTFT at p50, over the goal of at most 1 ms/);
+    expect(worse).toMatch(/spreading the load cost 20% of the base alone's throughput/);
+    expect(worse).not.toMatch(/without losing throughput/);
     expect(md).toMatch(/\| the base alone \(burst in maintenance\) \| 82 \| 82 \/ 75\.8 \/ 86\.6 \|.*\| 10\/410 \(HTTP 503\) \| base 418 \|/);
     expect(md).toMatch(/503s at the edge of its queue/);
     const noErrors = { ...routerBench.spill.base_alone, figures: { ...figures(8, 82, 219.14), ttft_p99_ms: 153.22 }, errorSamples: [] };

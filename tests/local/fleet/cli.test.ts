@@ -115,8 +115,8 @@ describe("npm run local -- --fleet", () => {
     expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });
   }, 300_000);
 
-  it("prod --from-zero: every router sees every base node up and the pools at zero down, and serves", async () => {
-    const r = startProcess("npm", ["run", "--silent", "local", "--", "--fleet", "--stack", "prod", "--from-zero", "--port", String(await freePort()), "--api-key", "k-prod-'fleet'-1"]);
+  it("prod: every router sees every base node and every pool up, through the certificates the program issued, and serves", async () => {
+    const r = startProcess("npm", ["run", "--silent", "local", "--", "--fleet", "--stack", "prod", "--port", String(await freePort()), "--api-key", "k-prod-'fleet'-1"]);
     runs.push(r);
     const f = await up(r);
     expect(f.key).toBe("k-prod-'fleet'-1");
@@ -124,10 +124,28 @@ describe("npm run local -- --fleet", () => {
     for (const router of f.routers) {
       const m = await scrapeRouter(router.metrics);
       expect(m.servers.filter((s) => s.proxy === "base" && !s.server.endsWith(FAILOVER_SUFFIX)).map((s) => `${s.server} ${s.state} ${s.check}`)).toEqual(["base0 UP L7OK", "base1 UP L7OK", "base2 UP L7OK"]);
-      expect(m.servers.filter((s) => s.proxy.startsWith("burst_")).map((s) => s.state)).toEqual(["DOWN", "DOWN"]);
+      // Each pool verified over TLS against the name the router renders (L7OK needs the handshake and /health).
+      expect(m.servers.filter((s) => s.proxy.startsWith("burst_") || s.server.endsWith(FAILOVER_SUFFIX)).map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check}`).sort()).toEqual(
+        ["base/aws-failover UP L7OK", "base/gcp-failover UP L7OK", "burst_aws/aws UP L7OK", "burst_gcp/gcp UP L7OK"],
+      );
     }
     const sixteen = await Promise.all(Array.from({ length: 16 }, () => completion(f)));
     expect(sixteen.map((x) => x.status)).toEqual(Array(16).fill("200"));
+    r.child.kill("SIGTERM");
+    expect(await r.exited).toBe(0);
+    expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });
+  }, 300_000);
+
+  it("--from-zero: the pools at the stack's minimum (zero), which every router sees down until demand comes", async () => {
+    const r = startProcess("npm", ["run", "--silent", "local", "--", "--fleet", "--from-zero", "--port", String(await freePort())]);
+    runs.push(r);
+    const f = await up(r);
+    expect(r.stdout()).toMatch(/^ {2}burst {3}gcp .*0 of max 2 node\(s\) here, 2 in the stack, min 0/m);
+    expect(processesMentioning(r.tmp).filter((p) => p.cmd.includes("llama-server"))).toHaveLength(1);
+    for (const router of f.routers) {
+      const m = await scrapeRouter(router.metrics);
+      expect(m.servers.filter((s) => s.proxy.startsWith("burst_")).map((s) => s.state)).toEqual(["DOWN", "DOWN"]);
+    }
     r.child.kill("SIGTERM");
     expect(await r.exited).toBe(0);
     expect(await nothingLeft(r.tmp)).toEqual({ procs: [], dirs: [] });
