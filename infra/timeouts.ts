@@ -4,6 +4,7 @@
  * the first to give up, with a JSON 504. The order and the sources are in docs/architecture.md, "The timeout chain";
  * the offline plan checks the rendered resources against it (plan/provider-rules/router-contracts.ts).
  */
+import type { RouterTimeouts } from "./hetzner/haproxy";
 
 /** The Hetzner load balancer's HTTP idle timeout: the largest the API takes (30-300 s, hcloud LoadBalancerService http.timeoutIdle). */
 export const ENTRY_IDLE_SECONDS = 300;
@@ -40,14 +41,7 @@ export const NLB_TLS_IDLE_SECONDS = 350;
 /** llama-server's read/write timeout when `--timeout` is not given (common/common.h: timeout_read = 600). */
 export const LLAMA_SERVER_DEFAULT_TIMEOUT_SECONDS = 600;
 
-export function routerTimeouts(): {
-  silenceSeconds: number;
-  clientSeconds: number;
-  headersSeconds: number;
-  bodySeconds: number;
-  keepAliveSeconds: number;
-  connectSeconds: number;
-} {
+export function routerTimeouts(): RouterTimeouts {
   return {
     silenceSeconds: ROUTER_SERVER_SECONDS,
     clientSeconds: ROUTER_CLIENT_SECONDS,

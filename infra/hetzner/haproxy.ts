@@ -189,7 +189,7 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     // A client that leaves while its request waits for a slot or a connection frees the slot at once.
     "  option abortonclose",
     // Tokens stream as server-sent events: each chunk goes out at once. Without it HAProxy holds small chunks for more
-    // data (MSG_MORE) on plain-HTTP sides, which cost 6-7 ms of TTFT on the local fleet (docs/performance.md).
+    // data (MSG_MORE) on plain-HTTP sides, which the router bench saw as added TTFT.
     "  option http-no-delay",
     `  timeout connect ${t.connectSeconds}s`,
     `  timeout client ${t.clientSeconds}s`,

@@ -255,6 +255,21 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     }
     for (const p of f.burst) map.set(p.endpoint.host, p.endpoint.port, (await reserve()).port);
 
+    // A load balancer stand-in: HAProxy with its config, back at once if it dies (a cloud's service does not).
+    const cloudService = (name: string, config: string, file: string, port: number) =>
+      supervise({
+        name,
+        start: async () => {
+          const h = startHaproxy({ name, config, file, reaper, log });
+          await h.listening(port);
+          return h;
+        },
+        child: (h) => h.child,
+        stopOne: (h) => h.stop(),
+        restartAfterMs: 500,
+        by: "the cloud",
+        log: event,
+      });
     const bootNode = (name: string, rendered: Pick<RenderedNode, "env" | "apiKey">) => async (reservation: PortReservation): Promise<LocalNode> => {
       const launch = nodeLaunchLocally(rendered.env);
       return startNode({
@@ -305,19 +320,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
         p.lb.kind === "aws-nlb-tls"
           ? renderNlbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs })
           : renderGcpLbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs });
-      const lb = await supervise({
-        name: `the ${p.name} pool's load balancer`,
-        start: async () => {
-          const h = startHaproxy({ name: `${p.name} lb`, config, file: path.join(work, `${p.name}-lb.cfg`), reaper, log });
-          await h.listening(listen.port);
-          return h;
-        },
-        child: (h) => h.child,
-        stopOne: (h) => h.stop(),
-        restartAfterMs: 500,
-        by: "the cloud",
-        log: event,
-      });
+      const lb = await cloudService(`the ${p.name} pool's load balancer`, config, path.join(work, `${p.name}-lb.cfg`), listen.port);
       lbs.push(lb);
       const tlsName = serversOf(section(first.haproxy, "backend", `burst_${p.name}`) ?? { kind: "backend", name: "", lines: [], line: 0 })[0]?.options.verifyhost ?? "";
       burst.push({ name: p.name, endpoint: `https://127.0.0.1:${listen.port}`, tlsName, lb, pool, slotsPerNode: nodeLaunchLocally(p.node.env).parallel, rendered: p });
@@ -342,19 +345,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       checkIntervalMs: pace.lbCheckIntervalMs,
       openFileLimit: openFileLimit(),
     });
-    entry = await supervise({
-      name: "the entry load balancer",
-      start: async () => {
-        const h = startHaproxy({ name: "entry lb", config: entryConfig, file: path.join(work, "entry-lb.cfg"), reaper, log });
-        await h.listening(entryPort.port);
-        return h;
-      },
-      child: (h) => h.child,
-      stopOne: (h) => h.stop(),
-      restartAfterMs: 500,
-      by: "the cloud",
-      log: event,
-    });
+    entry = await cloudService("the entry load balancer", entryConfig, path.join(work, "entry-lb.cfg"), entryPort.port);
     const routersMs = Date.now() - t2;
 
     // The demand loop: each router's publisher, with its own settings and the stack's keys, to the clouds' stand-ins.
