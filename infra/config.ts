@@ -76,6 +76,8 @@ const modelSchema = z.strictObject({
 
 const inferenceSchema = z.strictObject({
   port: z.number().int().min(1024).max(65535).default(8080),
+  /** The base nodes' drain agent: the routers ask it whether a node takes new requests ("up") or drains before it stops. */
+  agentPort: z.number().int().min(1024).max(65535).default(8081),
   ctxPerSlot: z.number().int().min(256).max(131072).default(4096),
   parallel: z.number().int().min(1).max(64).optional(),
   /**
@@ -260,6 +262,9 @@ export const stackConfigSchema = z
     }
     if (c.router?.dnsZone && c.router.domain !== c.router.dnsZone && !c.router.domain.endsWith(`.${c.router.dnsZone}`)) {
       ctx.addIssue({ code: "custom", path: ["router", "dnsZone"], message: `${c.router.dnsZone} does not hold router.domain ${c.router.domain}; allowed: the domain itself or a parent of it` });
+    }
+    if (c.inference.agentPort === c.inference.port) {
+      ctx.addIssue({ code: "custom", path: ["inference", "agentPort"], message: `must differ from inference.port (${c.inference.port})` });
     }
     if (c.router && c.router.listenPort === c.router.metricsPort) {
       ctx.addIssue({ code: "custom", path: ["router", "metricsPort"], message: `must differ from router.listenPort (${c.router.listenPort})` });

@@ -14,10 +14,12 @@ import { HetznerBaseLayer, routerIp } from "./hetzner/base-layer";
 import type { BurstEndpoint } from "./hetzner/haproxy";
 import { HetznerPrimaryIps } from "./hetzner/primary-ips";
 import { HetznerRouter, type RouterCertificate } from "./hetzner/router";
+import { gate } from "./hetzner/rollout";
 import type { PublisherSettings } from "./hetzner/router-cloud-init";
 import { PrivateCa } from "./tls/private-ca";
 import { type ApiKeySource, type CloudInitFile, type NodeBootSettings, renderBootScript, renderShutdownScript, SECRETS_DIR } from "./inference/bootscript";
 import { deriveLaunchSpec, type LaunchSpec } from "./inference/launch";
+import { NODE_DRAIN_SECONDS } from "./timeouts";
 import { awsLbLogicalName, awsTags, burstTlsName, gcpAccountId, gcpLabels, hcloudLabels, type LabelContext, resourceName } from "./naming";
 import { GcsCheckpoints } from "./storage/gcs-checkpoints";
 import { modelKey } from "./storage/layout";
@@ -136,6 +138,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
           spot: false,
           s3Endpoint: reader.endpoint,
           s3Region: reader.region,
+          drain: { agentPort: cfg.inference.agentPort, seconds: NODE_DRAIN_SECONDS },
         }),
       );
     const secretFiles = pulumi.secret(
@@ -144,6 +147,9 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         ...(k ? [{ path: `${SECRETS_DIR}/llama-api-key`, content: k, permissions: "0400" }] : []),
       ]),
     );
+    // Base server i is replaced only after base server i-1 is healthy through the routers (its gate, made once the
+    // routers exist below).
+    const baseReady = Array.from({ length: cfg.hetzner.count }, () => pulumi.deferredOutput<pulumi.Resource[]>());
     fleet.hetzner = new HetznerBaseLayer(name("base"), {
       location: cfg.hetzner.location,
       networkZone: cfg.hetzner.networkZone,
@@ -157,6 +163,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       bootScript: bootFor(spec),
       secretFiles,
       primaryIps: ips.addresses,
+      after: (i) => (baseReady[i - 1] as (typeof baseReady)[number])[0],
       dedicatedHosts: cfg.hetzner.dedicatedHosts.map((h) => ({
         name: h.name,
         ip: h.ip,
@@ -171,12 +178,13 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
     if (cfg.router) {
       const r = cfg.router;
       const base = [
-        ...fleet.hetzner.privateAddresses.map((address, i) => ({ name: `base${i}`, address, port: cfg.inference.port, slots: spec.parallel })),
+        ...fleet.hetzner.privateAddresses.map((address, i) => ({ name: `base${i}`, address, port: cfg.inference.port, slots: spec.parallel, agentPort: cfg.inference.agentPort })),
         ...cfg.hetzner.dedicatedHosts.map((h) => ({
           name: `dedicated-${h.name}`,
           address: h.privateIp ?? h.ip,
           port: cfg.inference.port,
           slots: launchFor(getInstanceType("hetzner", h.serverType)).parallel,
+          agentPort: cfg.inference.agentPort,
         })),
       ];
       const certificate: RouterCertificate =
@@ -210,6 +218,20 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         publisher: publisherSettings,
         ...(apiKey ? { apiKey } : {}),
       });
+      const router = fleet.router;
+      const layer = fleet.hetzner;
+      layer.servers.forEach((server, i) => {
+        const ready = gate(`${name("base")}-${i}-ready`, {
+          target: { kind: "node", name: `base${i}`, routers: router.routerIds },
+          server,
+          endpoint: router.gateEndpoint,
+          apiKey: apiKey ?? "none",
+          dependsOn: [router.service, router.target],
+        }, { parent: layer });
+        (baseReady[i] as (typeof baseReady)[number])[1](pulumi.output([ready]));
+      });
+    } else {
+      for (const [, resolve] of baseReady) resolve(pulumi.output([]));
     }
   }
 

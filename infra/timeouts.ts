@@ -51,3 +51,17 @@ export function routerTimeouts(): RouterTimeouts {
     connectSeconds: ROUTER_CONNECT_SECONDS,
   };
 }
+
+/**
+ * How long a Hetzner server that is deleted gets to shut down: with shutdownBeforeDeletion the provider sends an ACPI
+ * shutdown, then polls for "off" five times with backoff from 1 s (1+2+4+8+16 s), and deletes it anyway after that
+ * (hetznercloud/terraform-provider-hcloud internal/server/resource.go, delete; internal/util/control/retry.go).
+ */
+export const HCLOUD_SHUTDOWN_WINDOW_SECONDS = 31;
+
+/**
+ * How long a base node that stops waits for the requests it serves to finish once the routers stopped sending it new
+ * ones, inside the shutdown window. A non-streamed request still running after it is retried by the routers on another
+ * node (its connection closes with no answer); a stream still running is cut (docs/architecture.md).
+ */
+export const NODE_DRAIN_SECONDS = 25;

@@ -1,6 +1,7 @@
 # Provisions a fleet node: Docker, the node's secrets, and systemd units for the
 # inference container and, on spot capacity, the interruption watcher; on Hetzner,
-# a firewall rule that keeps everyone but root away from the metadata service.
+# a firewall rule that keeps everyone but root away from the metadata service, and
+# the drain agent the routers ask before they send a base node new requests.
 # This is the body of the boot script; infra/inference/bootscript.ts renders the
 # HI_* settings above it. Cloud-init (Hetzner), EC2 user data and the GCE
 # startup-script all run the same rendered script, once per boot.
@@ -14,6 +15,9 @@ umask 077
 readonly CONF_DIR=${HI_CONF_DIR:-/etc/hybrid-inference}
 readonly SECRETS_DIR=$CONF_DIR/secrets
 readonly MODEL_HOST_DIR=/var/lib/hybrid-inference/models
+# The drain agent's answer ("ready" or "drain"), read by HAProxy's agent-check on every router.
+readonly RUN_DIR=${HI_RUN_DIR:-/run/hybrid-inference}
+readonly AGENT_STATE=$RUN_DIR/agent-state
 # The image runs llama-server as this unprivileged user.
 readonly CONTAINER_UID=10001
 
@@ -30,12 +34,50 @@ retry() {
 }
 
 install_packages() {
-  if command -v docker >/dev/null 2>&1 && command -v jq >/dev/null 2>&1; then return 0; fi
-  log "installing docker.io, curl and jq"
+  if command -v docker >/dev/null 2>&1 && command -v jq >/dev/null 2>&1 && command -v socat >/dev/null 2>&1; then return 0; fi
+  log "installing docker.io, curl, jq and socat"
   export DEBIAN_FRONTEND=noninteractive
   retry apt-get update -q || die 20 "apt-get update failed"
-  retry apt-get install -y -q docker.io curl jq ca-certificates || die 20 "apt-get install failed"
+  retry apt-get install -y -q docker.io curl jq socat ca-certificates || die 20 "apt-get install failed"
   systemctl enable --now docker
+}
+
+# The drain agent: HAProxy's agent-check reads one line, "ready" (take new requests; it also ends a drain) or "drain"
+# (finish the ones you have, take no more), from this port on every router (haproxy.ts, agent-check). The health
+# checks alone say whether the node is up.
+agent() {
+  : "${HI_AGENT_PORT:?}"
+  [ -s "$AGENT_STATE" ] || agent_state ready
+  exec socat "TCP-LISTEN:${HI_AGENT_PORT},bind=${HI_AGENT_BIND:-0.0.0.0},reuseaddr,fork" SYSTEM:"cat $AGENT_STATE"
+}
+
+agent_state() {
+  case "$1" in ready | drain) ;; *) die 10 "agent state must be ready or drain (got '$1')" ;; esac
+  install -d -m 0755 "$RUN_DIR"
+  printf '%s\n' "$1" >"$AGENT_STATE.tmp"
+  mv -f "$AGENT_STATE.tmp" "$AGENT_STATE"
+}
+
+# Requests in flight on the inference port: its established connections (the routers open one per request).
+in_flight() {
+  ss -Htn state established "( sport = :${HI_PORT} )" | wc -l
+}
+
+# Before the node stops: the agent says "drain", so every router sends it nothing new within its agent-inter (2 s);
+# then wait for the requests it serves to finish, at most HI_DRAIN_SECONDS (inside the window the provider gives a
+# server it deletes). systemd runs it as ExecStop, so a shutdown (a replacement with shutdownBeforeDeletion, a
+# reboot) drains first; what is still running then is retried by the routers (non-streamed) or cut (a stream).
+drain() {
+  local waited=0 n limit=${HI_DRAIN_SECONDS:-25} settle=${HI_DRAIN_SETTLE_SECONDS:-3}
+  agent_state drain
+  log "draining: the routers stop sending new requests within ${settle}s"
+  sleep "$settle"
+  while n=$(in_flight) && [ "$n" -gt 0 ] && [ "$waited" -lt "$limit" ]; do
+    log "draining: $n request(s) in flight"
+    sleep 1
+    waited=$((waited + 1))
+  done
+  log "drained after $((settle + waited))s ($(in_flight) request(s) left)"
 }
 
 # AWS: read one SSM SecureString ("name:version") with the instance role, over IMDSv2 and SigV4.
@@ -131,6 +173,26 @@ ExecStart=${SELF} metadata-guard
 WantedBy=multi-user.target
 UNIT
   fi
+  local drain_start="" drain_stop="" stop_timeout=""
+  if [ -n "${HI_AGENT_PORT:-}" ]; then
+    drain_start="ExecStartPre=${SELF} agent-state ready"
+    drain_stop="ExecStop=${SELF} drain"
+    stop_timeout="TimeoutStopSec=$((${HI_DRAIN_SECONDS:-25} + 90))"
+    cat >/etc/systemd/system/hybrid-inference-agent.service <<UNIT
+[Unit]
+Description=hybrid-inference drain agent (the routers' agent-check)
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Restart=always
+RestartSec=2
+ExecStart=${SELF} agent
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  fi
   cat >/etc/systemd/system/hybrid-inference.service <<UNIT
 [Unit]
 Description=hybrid-inference llama-server (${HI_IMAGE})
@@ -144,9 +206,12 @@ RestartSec=10
 # 10: bad settings, 13: checksum mismatch. Retrying cannot fix these.
 RestartPreventExitStatus=10 13
 TimeoutStartSec=900
+${stop_timeout}
 ExecStartPre=-/usr/bin/docker rm -f hybrid-inference
 ExecStartPre=/usr/bin/docker pull ${HI_IMAGE}
+${drain_start}
 ExecStart=/usr/bin/docker run --rm --name hybrid-inference ${run_args}${HI_IMAGE}
+${drain_stop}
 ExecStop=/usr/bin/docker stop --time 60 hybrid-inference
 
 [Install]
@@ -184,6 +249,11 @@ main() {
     systemctl enable hybrid-inference-metadata-guard.service
     systemctl restart hybrid-inference-metadata-guard.service
   fi
+  if [ -n "${HI_AGENT_PORT:-}" ]; then
+    agent_state ready
+    systemctl enable hybrid-inference-agent.service
+    systemctl restart hybrid-inference-agent.service
+  fi
   systemctl enable hybrid-inference.service
   systemctl restart hybrid-inference.service
   if [ "$HI_SPOT" = 1 ]; then
@@ -202,5 +272,8 @@ case "${1:-}" in
   "") main ;;
   metadata-guard) metadata_guard ;;
   api-key) install -d -m 0700 "$CONF_DIR" "$SECRETS_DIR"; install_api_key ;;
-  *) die 10 "unknown step '$1'; allowed: (none), metadata-guard, api-key" ;;
+  agent) agent ;;
+  agent-state) agent_state "${2:-}" ;;
+  drain) drain ;;
+  *) die 10 "unknown step '$1'; allowed: (none), metadata-guard, api-key, agent, agent-state ready|drain, drain" ;;
 esac

@@ -32,6 +32,11 @@ export interface HetznerBaseLayerArgs {
   dedicatedSshPrivateKey?: pulumi.Input<string>;
   /** One pair of primary IPs per server (HetznerPrimaryIps), so the servers keep their addresses across replacement. */
   primaryIps: ServerAddresses[];
+  /**
+   * What server i waits for before it is created or replaced: the rollout gate of server i-1 (rollout.ts), so at most
+   * one base node is out at a time. Resolved once the routers exist.
+   */
+  after?: (index: number) => pulumi.Input<pulumi.Resource[]>;
 }
 
 /** Firewall rules for the public interface: SSH and ICMP from the admin networks only. The inference port stays closed publicly; the routers reach it over the private network. */
@@ -115,8 +120,11 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
         networks: [{ networkId, ip: serverIp(args.networkCidr, i) }],
         userData,
         labels: nodeLabels,
-        // A primary IP is assigned to one server at a time, so a replacement must release it first.
-      }, { parent: this, dependsOn: [this.subnet], deleteBeforeReplace: true }),
+        // Deleted gracefully: the OS shuts down first, so the node drains (node-setup.sh drain) before it goes.
+        shutdownBeforeDeletion: true,
+        // A primary IP is assigned to one server at a time, so a replacement must release it first; one server at a
+        // time, each after the last is healthy through the routers (args.after).
+      }, { parent: this, dependsOn: i > 0 && args.after ? pulumi.output(args.after(i)).apply((gates) => [this.subnet, ...gates]) : [this.subnet], deleteBeforeReplace: true }),
     );
 
     this.dedicatedInstalls = args.dedicatedHosts.map((h) => {

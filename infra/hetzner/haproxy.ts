@@ -21,7 +21,19 @@ export interface BaseServer {
   port: number;
   /** llama-server's parallel slots: the requests it serves at once. */
   slots: number;
+  /** The node's drain agent (node-setup.sh agent): it answers "ready" or "drain", and the routers follow it. */
+  agentPort?: number;
 }
+
+/**
+ * The backend whose one server stands for "this router takes traffic": set to maintenance over the admin socket
+ * (`set server router_drain/serving state maint`), it fails /healthz, so the load balancer stops sending here before
+ * the router stops (router-drain in router-cloud-init.ts).
+ */
+export const ROUTER_DRAIN = { backend: "router_drain", server: "serving" } as const;
+
+/** Paths the routers answer themselves, behind the API key: what the rollout's health gates read. */
+export const ROUTER_STATUS_PATHS = { node: "/-/nodes/", router: "/-/router" } as const;
 
 export interface BurstEndpoint {
   /** The pool's name: the backend is burst_<name>. */
@@ -214,6 +226,7 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     "  monitor-uri /healthz",
     // The router is healthy while it can serve anything.
     `  monitor fail if ${healthy}`,
+    `  monitor fail if { nbsrv(${ROUTER_DRAIN.backend}) eq 0 }`,
     // Refused on the headers alone, before HAProxy answers `Expect: 100-continue` or reads a byte of the body.
     `  http-request return status 411 content-type application/json string ${quote(ROUTER_ERRORS.lengthRequired)} if { req.hdr(transfer-encoding) -m found }`,
     `  http-request return status 413 content-type application/json string ${quote(ROUTER_ERRORS.tooLarge(s.bodyLimitBytes))} if { req.hdr_val(content-length) gt ${s.bodyLimitBytes} }`,
@@ -224,6 +237,13 @@ export function renderHaproxyConfig(s: RouterSpec): string {
       `  http-request return status 401 content-type application/json string ${quote(ROUTER_ERRORS.unauthorized)} hdr www-authenticate Bearer if !public_path !{ req.hdr(authorization) -m str -f ${s.apiKeyFile} }`,
     );
   }
+  // What the rollout's gates read through the load balancer: this router, and whether it sees a base node up.
+  const status = (body: string) => `content-type application/json lf-string '${body}' hdr x-hybrid-router ${s.id}`;
+  add(`  http-request return status 200 ${status(`{"router":"${s.id}"}`)} if { path ${ROUTER_STATUS_PATHS.router} }`);
+  for (const b of s.base) {
+    add(`  http-request return status 200 ${status(`{"router":"${s.id}","node":"${b.name}","up":true}`)} if { path ${ROUTER_STATUS_PATHS.node}${b.name} } { srv_is_up(base/${b.name}) }`);
+  }
+  add(`  http-request return status 503 ${status(`{"router":"${s.id}","up":false}`)} if { path_beg ${ROUTER_STATUS_PATHS.node} }`);
   // Only now the body: the whole request is buffered, so a retry can resend it to another node.
   add(`  http-request wait-for-body time ${t.bodySeconds}s`);
   add("  acl base_full be_conn_free(base) le 0", `  acl base_queue_full queue(base) ge ${s.queue.depth}`);
@@ -252,7 +272,9 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     // server with a free slot. Connection errors only: layer 7 would count llama-server's 500 for a malformed request.
     `  default-server check inter 2s fastinter 500ms fall 2 rise 2 observe layer4 error-limit 1 on-error mark-down`,
   );
-  for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}`);
+  // A node's agent says "drain" before it stops (node-setup.sh drain): every router stops sending it new requests and
+  // lets the ones it has finish.
+  for (const b of s.base) add(`  server ${b.name} ${b.address}:${b.port} maxconn ${b.slots}${b.agentPort ? ` agent-check agent-port ${b.agentPort} agent-inter 2s` : ""}`);
   if (pools.length > 0) {
     // When every base node is down (a node that died, the only one of a small stack), the base's requests go to the
     // burst pools: backup servers serve only then, and a request a dying node never answered is retried there.
@@ -279,6 +301,10 @@ export function renderHaproxyConfig(s: RouterSpec): string {
   }
   add(
     "",
+    `backend ${ROUTER_DRAIN.backend}`,
+    // Never connected to: no check, so the server is UP until the drain puts it in maintenance.
+    `  server ${ROUTER_DRAIN.server} 127.0.0.1:9`,
+    "",
     // Health checks and scrapes on their own listener and connection limit: API traffic cannot lock them out.
     "frontend ops",
     `  bind ${s.ops.address}:${s.ops.port}`,
@@ -287,6 +313,7 @@ export function renderHaproxyConfig(s: RouterSpec): string {
     "  timeout http-request 5s",
     "  monitor-uri /healthz",
     `  monitor fail if ${healthy}`,
+    `  monitor fail if { nbsrv(${ROUTER_DRAIN.backend}) eq 0 }`,
     "  http-request set-log-level silent",
     "  http-request use-service prometheus-exporter if { path /metrics }",
     "  http-request return status 404",

@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { DEMAND_METRIC, PUBLISH_INTERVAL_SECONDS } from "../scaling/demand";
+import { ROUTER_DRAIN } from "./haproxy";
 import { ROUTER_PATHS } from "./router-spec";
 
 export const PUBLISHER_SCRIPT_PATH = path.resolve(__dirname, "../../inference-image/router/publish-demand.sh");
@@ -82,6 +83,8 @@ const PUBLISHER_TIMER = [
 
 export interface RouterCloudInit {
   haproxyConfig: string;
+  /** How long the load balancer takes to stop sending to a router whose /healthz fails, and how long in-flight requests may then take. */
+  drain: { detectSeconds: number; finishSeconds: number };
   /** PEM of the CA that signs the burst pools' certificates. */
   burstCaPem: string;
   /** The API key the nodes require; the router refuses requests without it before they reach a node. */
@@ -132,6 +135,36 @@ const METADATA_GUARD_UNIT = [
 export const ROUTER_HAPROXY_SERIES = "2.6";
 export const HAPROXY_CHECK = `haproxy -v | grep -q '^HAProxy version ${ROUTER_HAPROXY_SERIES.replace(".", "\\.")}\\.' && haproxy -vv | grep -q 'Built with the Prometheus exporter' || { echo 'hybrid-inference: this image does not ship HAProxy ${ROUTER_HAPROXY_SERIES} with the Prometheus exporter' >&2; exit 1; }`;
 
+export const ROUTER_DRAIN_PATH = "/usr/local/sbin/hybrid-inference-router-drain";
+
+/**
+ * Run by systemd before HAProxy stops (a replacement with shutdownBeforeDeletion, a reboot): /healthz fails, the load
+ * balancer stops sending here within its checks, then HAProxy soft-stops (SIGUSR1: no new connections, the ones it has
+ * finish) and the script waits for it, at most finishSeconds; systemd then ends what is left.
+ */
+export function renderRouterDrain(d: RouterCloudInit["drain"]): string {
+  return [
+    "#!/usr/bin/env bash",
+    "# hybrid-inference: drain this router before HAProxy stops (rendered by infra/hetzner/router-cloud-init.ts).",
+    "set -euo pipefail",
+    `sock=\${HI_STATS_SOCKET:-${ROUTER_PATHS.statsSocket}}`,
+    `pid=\${MAINPID:-$(cat "\${HI_PIDFILE:-/run/haproxy.pid}" 2>/dev/null || true)}`,
+    `printf 'set server ${ROUTER_DRAIN.backend}/${ROUTER_DRAIN.server} state maint\\n' | socat -t 5 stdio "unix-connect:$sock" >/dev/null || true`,
+    `echo "router drain: /healthz fails; the load balancer stops sending within ${d.detectSeconds}s" >&2`,
+    `sleep "\${HI_DRAIN_DETECT_SECONDS:-${d.detectSeconds}}"`,
+    '[ -n "$pid" ] || exit 0',
+    'kill -USR1 "$pid" 2>/dev/null || exit 0',
+    "waited=0",
+    `while kill -0 "$pid" 2>/dev/null && [ "$waited" -lt "\${HI_DRAIN_FINISH_SECONDS:-${d.finishSeconds}}" ]; do sleep 1; waited=$((waited + 1)); done`,
+    'echo "router drain: HAProxy finished its requests in ${waited}s" >&2',
+    "",
+  ].join("\n");
+}
+
+function routerDrainDropIn(d: RouterCloudInit["drain"]): string {
+  return ["[Service]", `ExecStop=${ROUTER_DRAIN_PATH}`, `TimeoutStopSec=${d.detectSeconds + d.finishSeconds + 30}`, ""].join("\n");
+}
+
 export function renderRouterCloudInit(i: RouterCloudInit): string {
   const files = [
     { path: ROUTER_PATHS.config, content: i.haproxyConfig, permissions: "0644", owner: "root:root" },
@@ -141,10 +174,12 @@ export function renderRouterCloudInit(i: RouterCloudInit): string {
     { path: METADATA_GUARD_PATH, content: METADATA_GUARD_SCRIPT, permissions: "0755", owner: "root:root" },
     ...(i.publisher ? publisherFiles(i.routerId, i.publisher) : []),
     { path: "/etc/systemd/system/hybrid-inference-metadata-guard.service", content: METADATA_GUARD_UNIT, permissions: "0644", owner: "root:root" },
+    { path: ROUTER_DRAIN_PATH, content: renderRouterDrain(i.drain), permissions: "0755", owner: "root:root" },
+    { path: "/etc/systemd/system/haproxy.service.d/hybrid-inference-drain.conf", content: routerDrainDropIn(i.drain), permissions: "0644", owner: "root:root" },
   ];
   const doc = {
     package_update: true,
-    packages: i.publisher ? ["haproxy", "iptables", "socat", "jq", "curl", "openssl"] : ["haproxy", "iptables"],
+    packages: i.publisher ? ["haproxy", "iptables", "socat", "jq", "curl", "openssl"] : ["haproxy", "iptables", "socat"],
     write_files: files,
     runcmd: [
       ["systemctl", "daemon-reload"],

@@ -1,11 +1,16 @@
+import type * as command from "@pulumi/command";
 import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { type BaseServer, type BurstEndpoint, renderHaproxyConfig } from "./haproxy";
 import { type PublisherSettings, renderRouterCloudInit } from "./router-cloud-init";
 import { ROUTER_PATHS, routerShare, routerSpec } from "./router-spec";
-import { ENTRY_IDLE_SECONDS } from "../timeouts";
+import { ENTRY_IDLE_SECONDS, HCLOUD_SHUTDOWN_WINDOW_SECONDS } from "../timeouts";
+import { gate } from "./rollout";
 
-export type RouterCertificate = { kind: "managed" } | { kind: "uploaded"; certificate: pulumi.Input<string>; privateKey: pulumi.Input<string> };
+export type RouterCertificate =
+  | { kind: "managed" }
+  /** caPem: the CA that signed an uploaded certificate, when no public one did (the cloud smoke's). */
+  | { kind: "uploaded"; certificate: pulumi.Input<string>; privateKey: pulumi.Input<string>; caPem?: pulumi.Input<string> };
 
 export interface RouterArgs {
   location: string;
@@ -42,6 +47,16 @@ export interface RouterArgs {
   apiKey?: pulumi.Input<string>;
 }
 
+/** The load balancer's health check of the routers. */
+export const ENTRY_HEALTH = { interval: 5, timeout: 3, retries: 2 } as const;
+
+/**
+ * A router that stops waits until the load balancer has seen its /healthz fail (every check of its retries, and one
+ * more interval), then lets its requests finish for the rest of the provider's shutdown window.
+ */
+const DETECT_SECONDS = ENTRY_HEALTH.interval * (ENTRY_HEALTH.retries + 1) + ENTRY_HEALTH.timeout;
+export const ROUTER_DRAIN_TIMES = { detectSeconds: DETECT_SECONDS, finishSeconds: Math.max(1, HCLOUD_SHUTDOWN_WINDOW_SECONDS - DETECT_SECONDS - 3) };
+
 /** Short enough that a replaced load balancer is found within minutes. */
 export const DNS_TTL_SECONDS = 300;
 
@@ -76,6 +91,10 @@ export class HetznerRouter extends pulumi.ComponentResource {
   readonly selector: string;
   /** Each router's name, as it reports demand. */
   readonly routerIds: string[];
+  /** After router i: it serves through the load balancer (rollout.ts). Router i+1 waits for it. */
+  readonly gates: command.local.Command[];
+  /** Where a rollout gate asks the routers: the domain and the load balancer's address. */
+  readonly gateEndpoint: { host: string; address: pulumi.Output<string>; caPem?: pulumi.Input<string> };
 
   constructor(name: string, args: RouterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("hybrid:hetzner:Router", name, {}, opts);
@@ -125,27 +144,13 @@ export class HetznerRouter extends pulumi.ComponentResource {
             haproxyConfig,
             burstCaPem,
             routerId: this.routerIds[i] as string,
+            drain: ROUTER_DRAIN_TIMES,
             ...(apiKey ? { apiKey } : {}),
             // Each router publishes the demand it sees against its own share of each pool (routerShare).
             ...(publisher ? { publisher: { ...publisher, pools: publisher.pools.map((p) => ({ ...p, maxSlots: routerShare(p.maxSlots, { index: i, of: args.count }) })) } } : {}),
           }),
         ),
       );
-
-    this.servers = Array.from({ length: args.count }, (_, i) =>
-      new hcloud.Server(`${name}-${i}`, {
-        serverType: args.serverType,
-        image: args.image,
-        location: args.location,
-        sshKeys: [args.sshKeyId],
-        firewallIds: [pulumi.output(args.firewallId).apply(Number)],
-        placementGroupId: this.placementGroup.id.apply(Number),
-        publicNets: [{ ipv4Enabled: true, ipv4: (this.egress[i] as hcloud.PrimaryIp).id.apply(Number), ipv6Enabled: false }],
-        networks: [{ networkId: args.networkId, ip: args.address(i) }],
-        userData: userData(i),
-        labels: nodeLabels,
-      }, { parent: this, dependsOn: [args.subnet] }),
-    );
 
     this.certificate = args.certificate.kind === "managed"
       ? new hcloud.ManagedCertificate(`${name}-tls`, { domainNames: [args.domain], labels }, child)
@@ -174,9 +179,7 @@ export class HetznerRouter extends pulumi.ComponentResource {
       healthCheck: {
         protocol: "http",
         port: args.metricsPort,
-        interval: 5,
-        timeout: 3,
-        retries: 2,
+        ...ENTRY_HEALTH,
         http: { path: "/healthz", statusCodes: ["200"] },
       },
     }, child);
@@ -186,6 +189,39 @@ export class HetznerRouter extends pulumi.ComponentResource {
       labelSelector: this.selector,
       usePrivateIp: true,
     }, { parent: this, dependsOn: [lbNetwork] });
+    this.gateEndpoint = {
+      host: args.domain,
+      address: this.loadBalancer.ipv4,
+      ...(args.certificate.kind === "uploaded" && args.certificate.caPem !== undefined ? { caPem: args.certificate.caPem } : {}),
+    };
+
+    // One router at a time: each is deleted gracefully (it drains: router-drain), keeps its primary IP (released before
+    // the new one claims it), and the next is replaced only once this one serves through the load balancer.
+    this.servers = [];
+    this.gates = [];
+    for (let i = 0; i < args.count; i++) {
+      const server = new hcloud.Server(`${name}-${i}`, {
+        serverType: args.serverType,
+        image: args.image,
+        location: args.location,
+        sshKeys: [args.sshKeyId],
+        firewallIds: [pulumi.output(args.firewallId).apply(Number)],
+        placementGroupId: this.placementGroup.id.apply(Number),
+        publicNets: [{ ipv4Enabled: true, ipv4: (this.egress[i] as hcloud.PrimaryIp).id.apply(Number), ipv6Enabled: false }],
+        networks: [{ networkId: args.networkId, ip: args.address(i) }],
+        userData: userData(i),
+        labels: nodeLabels,
+        shutdownBeforeDeletion: true,
+      }, { parent: this, dependsOn: [args.subnet, ...this.gates.slice(-1)], deleteBeforeReplace: true });
+      this.servers.push(server);
+      this.gates.push(gate(`${name}-${i}-ready`, {
+        target: { kind: "router", id: this.routerIds[i] as string },
+        server,
+        endpoint: this.gateEndpoint,
+        apiKey: args.apiKey ?? "none",
+        dependsOn: [this.service, this.target],
+      }, child));
+    }
 
     // One `pulumi up` yields a working HTTPS endpoint: Hetzner issues the managed certificate through the zone, and the
     // domain resolves to the load balancer. With an uploaded certificate the records are the operator's.

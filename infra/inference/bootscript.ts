@@ -32,6 +32,8 @@ export interface NodeBootSettings {
   /** S3 API endpoint for nodes that read the model bucket from outside its cloud. */
   s3Endpoint?: string;
   s3Region?: string;
+  /** Behind the routers (the base layer): the drain agent's port, and how long a drain waits for requests in flight. */
+  drain?: { agentPort: number; seconds: number };
 }
 
 /**
@@ -73,6 +75,10 @@ export function nodeEnv(s: NodeBootSettings): Record<string, string> {
   if (s.awsRegion) env.HI_AWS_REGION = s.awsRegion;
   if (s.s3Endpoint) env.HI_S3_ENDPOINT = s.s3Endpoint;
   if (s.s3Region) env.HI_S3_REGION = s.s3Region;
+  if (s.drain) {
+    env.HI_AGENT_PORT = String(s.drain.agentPort);
+    env.HI_DRAIN_SECONDS = String(s.drain.seconds);
+  }
   for (const [k, v] of Object.entries(env)) {
     if (/[\n\r]/.test(v)) throw new Error(`${k} must not contain a newline`);
   }

@@ -10,10 +10,11 @@
  * Everything is registered with the reaper, so nothing outlives the fleet's Node process, however it ends.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { FAILOVER_SUFFIX } from "../../infra/hetzner/haproxy";
+import { FAILOVER_SUFFIX, ROUTER_DRAIN } from "../../infra/hetzner/haproxy";
 import { PUBLISHER_PATHS } from "../../infra/hetzner/router-cloud-init";
 import { modelKey } from "../../infra/storage/layout";
 import { envFileSettings, fileAt } from "../../plan/rendered/cloud-init";
@@ -34,7 +35,9 @@ import { localPool, type LocalPool } from "./burst-pool";
 import { startHaproxy, type HaproxyProcess } from "./haproxy-process";
 import { LOCAL_PACE, type LocalPace, LoopbackMap, nodeLaunchLocally } from "./loopback";
 import { type PublisherLoop, startPublisherLoop } from "./publisher-loop";
+import { drainNode, type NodeAgentSettings, setAgentState, startAgent } from "./node-agent";
 import { renderStack, type StackRender } from "./render";
+import { runGate, waitListening } from "./gate";
 import { type LocalRouter, routerListeners, startRouter } from "./routers";
 import { type RouterMetrics, scrapeRouter } from "./router-metrics";
 import { nodeRestartSeconds, type Supervised, supervise } from "./supervisor";
@@ -70,6 +73,17 @@ export interface FleetBaseNode {
   port: number;
   process: Supervised<LocalNode>;
   node(): LocalNode | undefined;
+  /** Its drain agent (node-setup.sh agent) and the settings its steps run with here. */
+  agent: Supervised<ChildProcess>;
+  agentSettings: NodeAgentSettings;
+}
+
+/** One base node's replacement in a rolling update, as the stack runs it. */
+export interface RollStep {
+  node: string;
+  drainMs: number;
+  replaceMs: number;
+  gateMs: number;
 }
 
 export interface FleetBurstPool {
@@ -127,6 +141,12 @@ export interface LocalFleet {
   stopBurst(): Promise<void>;
   /** Kills a base node's llama-server outright (SIGKILL); systemd starts it again. */
   killBase(name: string): Promise<void>;
+  /**
+   * Replaces the base nodes one at a time as `pulumi up` does: the node drains (node-setup.sh drain, its unit's
+   * ExecStop), stops, a new one boots through the boot path, and the stack's own rollout gate for it (the script the
+   * program renders) must see it up on every router before the next one goes.
+   */
+  rollBase(): Promise<RollStep[]>;
   killRouter(index: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -157,7 +177,8 @@ async function routersReady(routers: LocalRouter[], expectUp: (proxy: string, se
     for (;;) {
       try {
         const m: RouterMetrics = await scrapeRouter(r.metricsUrl);
-        const bad = m.servers.filter((s) => (expectUp(s.proxy, s.server) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
+        // The drain flag has no check: it is UP while the router takes traffic.
+        const bad = m.servers.filter((s) => s.proxy !== ROUTER_DRAIN.backend && (expectUp(s.proxy, s.server) ? s.state !== "UP" || s.check !== "L7OK" : s.state !== "DOWN"));
         if (m.servers.length > 0 && bad.length === 0) break;
         last = bad.map((s) => `${s.proxy}/${s.server} ${s.state} ${s.check || "not checked yet"} (${expectUp(s.proxy, s.server) ? "expected up" : "expected down: no node"})`).join(", ");
       } catch (e) {
@@ -206,7 +227,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       await entry?.stop();
       await Promise.all(routers.map((r) => r.stop()));
       await Promise.all(lbs.map((l) => l.stop()));
-      await Promise.all([...base.map((b) => b.process.stop()), ...pools.map((p) => p.stop())]);
+      await Promise.all([...base.map((b) => b.process.stop()), ...base.map((b) => b.agent.stop()), ...pools.map((p) => p.stop())]);
       await sinks?.stop();
       await store?.stop();
       if (dir) rmSync(dir, { recursive: true, force: true });
@@ -247,6 +268,13 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       const r = await reserve();
       map.set(b.privateIp, Number(b.env.HI_PORT), r.port);
       return r;
+    }));
+    const agentPorts = await Promise.all(f.base.map(async (b) => {
+      const r = await reserve();
+      // The agent binds its port itself (socat): release the reservation so it can, the map keeps the number.
+      await r.release();
+      map.set(b.privateIp, Number(b.env.HI_AGENT_PORT), r.port);
+      return r.port;
     }));
     for (const r of f.routers) {
       const { api, ops } = routerListeners(r);
@@ -294,7 +322,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       const reservation = basePorts[i] as PortReservation;
       const lease: PortReservation = { port: reservation.port, release: async () => undefined };
       const boot = bootNode(b.routerName, b);
-      const process = await supervise({
+      const proc = await supervise({
         name: `base node ${b.routerName}`,
         start: () => boot(lease),
         child: (n) => n.server,
@@ -303,7 +331,26 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
         by: "systemd (the inference unit's RestartSec)",
         log: event,
       });
-      base[i] = { name: b.routerName, port: reservation.port, process, node: () => process.current() };
+      const agentPort = Number(b.env.HI_AGENT_PORT);
+      if (!agentPort) throw new Error(`base node ${b.routerName} renders no drain agent (HI_AGENT_PORT)`);
+      const agentSettings: NodeAgentSettings = { rendered: b.env, port: reservation.port, agentPort: agentPorts[i] as number, runDir: path.join(work, `agent-${b.routerName}`) };
+      await setAgentState(agentSettings, "ready");
+      const agent = await supervise({
+        name: `the drain agent of ${b.routerName}`,
+        start: async () => {
+          const c = startAgent(agentSettings, reaper);
+          await waitListening(agentSettings.agentPort, c);
+          return c;
+        },
+        child: (c) => c,
+        stopOne: async (c) => {
+          if (c.pid !== undefined && c.exitCode === null) process.kill(-c.pid, "SIGTERM");
+        },
+        restartAfterMs: 2000,
+        by: "systemd",
+        log: event,
+      });
+      base[i] = { name: b.routerName, port: reservation.port, process: proc, node: () => proc.current(), agent, agentSettings };
     }));
 
     // Each burst pool: its load balancer stand-in with the program's certificate, over a fixed set of node ports.
@@ -415,6 +462,26 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
         const n = b?.node();
         if (!b || !n?.server.pid) throw new Error(`no running base node ${name} (nodes: ${base.map((x) => x.name).join(", ")})`);
         process.kill(-n.server.pid, "SIGKILL");
+      },
+      async rollBase() {
+        const steps: RollStep[] = [];
+        for (const b of base) {
+          const gateScript = render.fleet.gates.find((g) => g.kind === "node" && g.target === b.name)?.script;
+          if (!gateScript) throw new Error(`the stack renders no rollout gate for ${b.name}`);
+          event(`rolling update: ${b.name} drains`);
+          const t0 = Date.now();
+          await drainNode(b.agentSettings, (l) => log(`${b.name}: ${l}`));
+          const t1 = Date.now();
+          // The new node: the unit's ExecStartPre puts the agent back to "ready", then the boot path starts it.
+          await setAgentState(b.agentSettings, "ready");
+          await b.process.replace();
+          const t2 = Date.now();
+          event(`rolling update: ${b.name} replaced; its gate waits until every router sees it up`);
+          await runGate(gateScript, { host: domain, address: "127.0.0.1", port: entryPort.port, apiKey, caPem: readFileSync(entryCert.cert, "utf8") }, log);
+          steps.push({ node: b.name, drainMs: t1 - t0, replaceMs: t2 - t1, gateMs: Date.now() - t2 });
+          event(`rolling update: ${b.name} is healthy through every router`);
+        }
+        return steps;
       },
       async killRouter(index) {
         const r = routers[index];

@@ -116,7 +116,11 @@ export function rewriteRouterConfig(text: string, r: RouterRewrite): string {
       const at = head === "bind" ? 1 : 2;
       const { host, port } = splitAddress(words[at] ?? "");
       const mapped = [...words];
-      mapped[at] = `${LOOPBACK}:${r.map.port(host, port)}`;
+      // A server already on loopback (the router's drain flag, never connected to) stays as it is.
+      if (!isLoopback(host)) mapped[at] = `${LOOPBACK}:${r.map.port(host, port)}`;
+      // A node's drain agent listens on its own address: its port maps like the node's.
+      const agent = mapped.indexOf("agent-port");
+      if (agent > 0 && !isLoopback(host)) mapped[agent + 1] = String(r.map.port(host, Number(mapped[agent + 1])));
       out.push(`${indent}${mapped.map((w, i) => (i === at ? w : requote(moved(w)))).join(" ")}`);
     } else if (words.some((w) => files.has(w))) {
       out.push(`${indent}${words.map((w) => requote(moved(w))).join(" ")}`);

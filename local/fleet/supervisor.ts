@@ -11,6 +11,8 @@ export interface Supervised<T> {
   name: string;
   current(): T | undefined;
   restarts: number;
+  /** Stops the process on purpose (no restart for that exit) and starts a new one: a replacement. */
+  replace(): Promise<T>;
   stop(): Promise<void>;
 }
 
@@ -68,6 +70,16 @@ export async function supervise<T>(o: SuperviseOptions<T>): Promise<Supervised<T
     current: () => current,
     get restarts() {
       return restarts;
+    },
+    async replace() {
+      const old = current;
+      // The watcher ignores an exit once `current` is no longer the process that exited.
+      current = undefined;
+      if (old) await o.stopOne(old);
+      const next = await o.start();
+      current = next;
+      watch(next);
+      return next;
     },
     async stop() {
       stopped = true;

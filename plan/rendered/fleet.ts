@@ -98,11 +98,21 @@ export interface RenderedEntry {
   ipv6?: string;
 }
 
+/** A rollout gate (infra/hetzner/rollout.ts): the script `pulumi up` runs after a server, and what it waits for. */
+export interface RenderedGate {
+  resource: string;
+  kind: "node" | "router";
+  /** The base node's name (base0) or the router's id. */
+  target: string;
+  script: string;
+}
+
 export interface RenderedFleet {
   routers: RenderedRouter[];
   base: RenderedNode[];
   burst: RenderedBurstPool[];
   entry?: RenderedEntry;
+  gates: RenderedGate[];
 }
 
 export class RenderedFleetError extends Error {
@@ -284,8 +294,28 @@ function entryOf(all: RuleResource[]): RenderedEntry | undefined {
   };
 }
 
+function gatesOf(all: RuleResource[]): RenderedGate[] {
+  return all
+    .filter((r) => r.type === "command:local:Command" && r.name.endsWith("-ready"))
+    .map((r): RenderedGate | undefined => {
+      const script = str(r.inputs.create) ?? "";
+      const node = /\/-\/nodes\/([a-z0-9-]+)"/.exec(script)?.[1];
+      const router = /^need=\(([a-z0-9-]+)\)$/m.exec(script)?.[1];
+      if (node) return { resource: r.name, kind: "node", target: node, script };
+      if (router && script.includes("/-/router")) return { resource: r.name, kind: "router", target: router, script };
+      return undefined;
+    })
+    .filter((g): g is RenderedGate => g !== undefined);
+}
+
 export function readRenderedFleet(all: RuleResource[]): RenderedFleet {
   const routers = routersOf(all);
   const entry = entryOf(all);
-  return { routers, base: baseNodesOf(all, routers), burst: [gcpPool(all), awsPool(all)].filter((p): p is RenderedBurstPool => p !== undefined), ...(entry ? { entry } : {}) };
+  return {
+    routers,
+    base: baseNodesOf(all, routers),
+    burst: [gcpPool(all), awsPool(all)].filter((p): p is RenderedBurstPool => p !== undefined),
+    ...(entry ? { entry } : {}),
+    gates: gatesOf(all),
+  };
 }

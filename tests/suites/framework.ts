@@ -54,6 +54,8 @@ export interface FleetContext {
     entry: { baseUrl: string; tls: { ca: string }; routers: Array<{ name: string; apiUrl: string; metricsUrl: string }> };
     /** Kills router i's HAProxy outright (SIGKILL); systemd starts it again. */
     killRouter(index: number): Promise<void>;
+    /** Replaces every base node, one at a time, through the stack's drain and rollout gates; resolves with each step's times. */
+    rollBase(): Promise<Array<{ node: string; drainMs: number; replaceMs: number; gateMs: number }>>;
     /** Supervision events so far ("... exited (SIGKILL) ...", "... is back ..."). */
     events(): string[];
     /** The demand loop: the burst pools' sizes, their minimum, what the cloud stand-ins received. */

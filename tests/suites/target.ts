@@ -55,6 +55,7 @@ export function fleetContext(fleet: LocalFleet): FleetContext {
       },
       entry: { baseUrl: fleet.baseUrl, tls: { ca: readFileSync(fleet.certFile, "utf8") }, routers: fleet.routers.map((r) => ({ name: r.name, apiUrl: r.apiUrl, metricsUrl: r.metricsUrl })) },
       killRouter: (i) => fleet.killRouter(i),
+      rollBase: () => fleet.rollBase(),
       events: () => [...fleet.events],
       scaling: {
         setMinimum: (n) => fleet.burst.forEach((b) => fleet.scaling.autoscaler.setMinimum(b.name, typeof n === "number" ? n : (n[b.name] ?? fleet.scaling.autoscaler.scaling(b.name).minNodes))),

@@ -8,6 +8,7 @@ import { nodeKilled } from "./node-killed";
 import { queueFull } from "./queue-full";
 import { queueOrder } from "./queue-order";
 import { routerErrors } from "./router-errors";
+import { rollingUpdate } from "./rolling-update";
 import { routerKilled } from "./router-killed";
 import { scaleFromZero } from "./scale-from-zero";
 import { spillOver } from "./spill-over";
@@ -15,7 +16,8 @@ import { spillOver } from "./spill-over";
 /**
  * In this order: scale-from-zero drains the burst pools and brings them back to their minimum; node-killed kills a
  * base node while the burst pools can take over (a stack with one base node has nowhere else to send its retries);
- * router-killed kills the second router (the others go to the first); burst-down stops the burst endpoints for good
+ * rolling-update replaces every base node (the pools take over a one-node base meanwhile); router-killed kills the
+ * second router (the others go to the first); burst-down stops the burst endpoints for good
  * (queue-order then fills the base alone).
  */
-export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, clientGone, routerErrors, scaleFromZero, nodeKilled, floods, routerKilled, burstDown, queueOrder];
+export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, clientGone, routerErrors, scaleFromZero, nodeKilled, rollingUpdate, floods, routerKilled, burstDown, queueOrder];
