@@ -256,7 +256,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),
       protectKeys: protect,
       ...(apiKey ? { apiKey } : {}),
-      bootScript: (param) =>
+      bootScript: (param, lifecycle) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {
           const source: ApiKeySource = paramName ? { kind: "aws-ssm", name: paramName } : { kind: "none" };
           const settings: NodeBootSettings = {
@@ -268,6 +268,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
             spot: true,
             awsRegion: cfg.aws.region,
             s3Region: cfg.aws.region,
+            lifecycle,
           };
           return renderBootScript(settings);
         }),

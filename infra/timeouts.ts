@@ -65,3 +65,9 @@ export const HCLOUD_SHUTDOWN_WINDOW_SECONDS = 31;
  * node (its connection closes with no answer); a stream still running is cut (docs/architecture.md).
  */
 export const NODE_DRAIN_SECONDS = 25;
+
+/**
+ * How long a new burst node takes from launch to healthy: the OS, Docker, the image pull and the model's download
+ * (docs/runbook.md, "Cold start"). A rolling replacement counts a new node as serving only after it.
+ */
+export const BURST_BOOT_SECONDS = 300;

@@ -26,6 +26,9 @@ export interface CapturedResource {
   protect: boolean;
   retainOnDelete: boolean;
   ignoreChanges: string[];
+  deleteBeforeReplace: boolean;
+  /** Every resource it depends on: its inputs' sources and its dependsOn. */
+  dependencies: string[];
   /** For each input key, the URNs of the resources its value came from. */
   propertyDependencies: Record<string, string[]>;
   state: Record<string, unknown>;
@@ -47,6 +50,8 @@ interface RegisterRequest {
   getProtect(): boolean;
   getRetainondelete(): boolean;
   getIgnorechangesList(): string[];
+  getDependenciesList(): string[];
+  getDeletebeforereplace(): boolean;
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 interface RegisterResponse {
@@ -97,6 +102,8 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
           protect: req.getProtect(),
           retainOnDelete: req.getRetainondelete(),
           ignoreChanges: req.getIgnorechangesList(),
+          deleteBeforeReplace: req.getDeletebeforereplace(),
+          dependencies: req.getDependenciesList(),
           propertyDependencies: deps,
           state: state as Record<string, unknown>,
           ...(pending?.autonamed ? { autonamed: pending.autonamed } : {}),

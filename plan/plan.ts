@@ -2,6 +2,7 @@
  * The offline plan: the real program under the mock runtime with a stack's config, then every policy of the pack
  * over what it registered, and a cost estimate from the catalog. No cloud credentials and no Pulumi CLI needed.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { allPolicies } from "../policies/all";
@@ -22,7 +23,14 @@ export interface PlanResource {
   name: string;
   urn: string;
   parent?: string;
+  /** Secret inputs as "[secret sha256:<8 hex>]": a change shows, the value never does (offline, secrets are stand-ins). */
   inputs: Record<string, unknown>;
+  /** Every resource it depends on (its inputs' sources and dependsOn). */
+  dependencies: string[];
+  propertyDependencies: Record<string, string[]>;
+  options: { protect: boolean; deleteBeforeReplace: boolean; retainOnDelete: boolean; ignoreChanges: string[] };
+  /** The input the provider named the resource through when the program did not (autonaming). */
+  autonamed?: string;
 }
 
 export interface PlanResult {
@@ -67,10 +75,25 @@ export function readPolicyConfig(root: string, stack: string): PackConfig {
   }
 }
 
+/** A secret's stand-in for the plan's JSON: its digest, so the update plan sees a rotation without the value. */
+export function secretDigest(v: unknown): string {
+  return `[secret sha256:${createHash("sha256").update(JSON.stringify(v) ?? "").digest("hex").slice(0, 8)}]`;
+}
+
 export function redact(r: CapturedResource): PlanResource {
   const inputs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r.inputs)) inputs[k] = r.secretKeys.includes(k) ? REDACTED : v;
-  return { type: r.type, name: r.name, urn: r.urn, ...(r.parent ? { parent: r.parent } : {}), inputs };
+  for (const [k, v] of Object.entries(r.inputs)) inputs[k] = r.secretKeys.includes(k) ? secretDigest(v) : v;
+  return {
+    type: r.type,
+    name: r.name,
+    urn: r.urn,
+    ...(r.parent ? { parent: r.parent } : {}),
+    inputs,
+    dependencies: [...new Set([...(r.dependencies ?? []), ...Object.values(r.propertyDependencies).flat()])],
+    propertyDependencies: r.propertyDependencies,
+    options: { protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace ?? false, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges },
+    ...(r.autonamed ? { autonamed: r.autonamed.field } : {}),
+  };
 }
 
 function costResources(captured: CapturedResource[]): CostResource[] {

@@ -3,6 +3,7 @@
  * values (objects and arrays as JSON). Encrypted `secure:` values cannot be decrypted offline; they become
  * stand-ins that the program still receives as secrets.
  */
+import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { isMap, isScalar, parse, parseDocument } from "yaml";
@@ -25,8 +26,13 @@ export interface StackFile {
   standIns: string[];
 }
 
-export function standInSecret(key: string): string {
-  return `offline-stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+/**
+ * The offline value of a secret. For one the file holds encrypted it names the ciphertext's hash, so a rotated secret
+ * (a new ciphertext) is a new value to the update plan, as the real one is to the real engine.
+ */
+export function standInSecret(key: string, ciphertext?: string): string {
+  const base = `offline-stand-in-for-${key.replace(/[^A-Za-z0-9]/g, "-")}`;
+  return ciphertext === undefined ? base : `${base}-${createHash("sha256").update(ciphertext).digest("hex").slice(0, 12)}`;
 }
 
 export function stackFilePath(root: string, stack: string): string {
@@ -60,7 +66,7 @@ export function readStackFile(root: string, stack: string, requiredSecrets: stri
   const standIns: string[] = [];
   for (const [key, value] of Object.entries(cfg)) {
     if (value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in value) {
-      config[key] = standInSecret(key);
+      config[key] = standInSecret(key, String((value as { secure: unknown }).secure));
       secretKeys.push(key);
       standIns.push(key);
     } else {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
 import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRESHOLD } from "../scaling/demand";
+import { BURST_BOOT_SECONDS } from "../timeouts";
 import { modelReadStatements } from "../storage/s3-checkpoints";
 import { customerKey } from "./keys";
 import { AwsNetwork } from "./network";
@@ -34,8 +35,11 @@ export interface AwsBurstPoolArgs {
   modelBucketKeyArn?: pulumi.Input<string>;
   /** The API key, stored as an SSM SecureString (under a customer-managed key) the nodes read at boot. */
   apiKey?: pulumi.Input<string>;
-  /** Renders the boot script given the API key's SSM selector "<name>:<version>" (if any). */
-  bootScript: (apiKeyParameter?: pulumi.Input<string>) => pulumi.Input<string>;
+  /**
+   * Renders the boot script given the API key's SSM selector "<name>:<version>" (if any) and the group with its
+   * terminate hook, which a node completes once it has drained (spot-watcher.sh).
+   */
+  bootScript: (apiKeyParameter: pulumi.Input<string> | undefined, lifecycle: { group: string; hook: string }) => pulumi.Input<string>;
   /** Signs the load balancer's certificate; the routers trust it. */
   ca: PrivateCa;
   /** The only sources the load balancer's TLS port admits: the routers' IPv4 addresses, and any extra CIDRs. */
@@ -59,6 +63,8 @@ export const UBUNTU_OWNER = "099720109477";
 export const UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*";
 /** Seconds a terminating instance may spend draining before the group finishes terminating it. */
 export const TERMINATION_DRAIN_SECONDS = 120;
+/** The terminate hook the nodes complete once drained (spot-watcher.sh, CompleteLifecycleAction). */
+export const TERMINATE_HOOK = "drain-on-terminate";
 
 export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; region: string; bucketKeyArn?: string; apiKeyParameterArn?: string; apiKeyKmsArn?: string }): aws.iam.PolicyDocument {
   const statements: aws.iam.PolicyStatement[] = [
@@ -273,7 +279,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     // The version in the selector makes a new key a new launch template version, so the instance refresh rolls the pool
     // (GetParameter takes "name:version": docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html).
     const selector = this.apiKeyParameter ? pulumi.interpolate`${this.apiKeyParameter.name}:${this.apiKeyParameter.version}` : undefined;
-    const userData = pulumi.output(args.bootScript(selector)).apply((s) => Buffer.from(s, "utf8").toString("base64"));
+    const userData = pulumi.output(args.bootScript(selector, { group: groupName, hook: TERMINATE_HOOK })).apply((s) => Buffer.from(s, "utf8").toString("base64"));
 
     this.launchTemplate = new aws.ec2.LaunchTemplate(`${name}-node`, {
       imageId: ami.id,
@@ -355,17 +361,26 @@ export class AwsBurstPool extends pulumi.ComponentResource {
           spotAllocationStrategy: "price-capacity-optimized",
         },
         launchTemplate: {
-          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: "$Latest" },
+          // The template's real latest version, never "$Latest": a new version (a model roll, a new image, a new key)
+          // is then a change of the group, which starts the instance refresh; on "$Latest" no refresh ever starts
+          // (pulumi-aws autoscaling.Group instanceRefresh docs).
+          launchTemplateSpecification: { launchTemplateId: this.launchTemplate.id, version: this.launchTemplate.latestVersion.apply(String) },
           overrides: args.instanceTypes.map((instanceType) => ({ instanceType })),
         },
       },
       initialLifecycleHooks: [{
-        name: "drain-on-terminate",
+        name: TERMINATE_HOOK,
         lifecycleTransition: "autoscaling:EC2_INSTANCE_TERMINATING",
         heartbeatTimeout: TERMINATION_DRAIN_SECONDS,
         defaultResult: "CONTINUE",
       }],
-      instanceRefresh: { strategy: "Rolling", preferences: { minHealthyPercentage: 50 } },
+      // A refresh launches a new node before it terminates an old one (100-200% healthy), counts a node as serving only
+      // after a warm-up as long as a burst node's boot to healthy, and skips nodes already on the latest version. Each
+      // old node drains through the terminate hook before it goes.
+      instanceRefresh: {
+        strategy: "Rolling",
+        preferences: { minHealthyPercentage: 100, maxHealthyPercentage: 200, instanceWarmup: String(BURST_BOOT_SECONDS), skipMatching: true },
+      },
       // The scale-out alarm reads the group's desired capacity (free for group metrics at 1-minute granularity).
       enabledMetrics: ["GroupDesiredCapacity"],
       metricsGranularity: "1Minute",

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
 import { DEMAND_METRIC } from "../scaling/demand";
-import { RESPONSE_SECONDS } from "../timeouts";
+import { BURST_BOOT_SECONDS, RESPONSE_SECONDS } from "../timeouts";
 import type { PrivateCa } from "../tls/private-ca";
 
 export interface GcpBurstPoolArgs {
@@ -247,7 +247,10 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       versions: [{ instanceTemplate: this.template.selfLinkUnique, name: "primary" }],
       namedPorts: [{ name: "http", port: args.inferencePort }],
       autoHealingPolicies: { healthCheck: this.healthCheck.id, initialDelaySec: 600 },
-      updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", maxSurgeFixed: 1, maxUnavailableFixed: 0 },
+      // A new template rolls the group at once, one node at a time, a new node (surge) before an old one goes (none
+      // unavailable), counted as serving after a burst node's boot to healthy; an old node drains through its
+      // shutdown script and the backend service's connection draining.
+      updatePolicy: { type: "PROACTIVE", minimalAction: "REPLACE", replacementMethod: "SUBSTITUTE", maxSurgeFixed: 1, maxUnavailableFixed: 0, minReadySec: BURST_BOOT_SECONDS },
       waitForInstances: false,
     }, child);
 

@@ -34,6 +34,8 @@ export interface NodeBootSettings {
   s3Region?: string;
   /** Behind the routers (the base layer): the drain agent's port, and how long a drain waits for requests in flight. */
   drain?: { agentPort: number; seconds: number };
+  /** In an Auto Scaling group: the group and its terminate hook, which the node completes once it has drained. */
+  lifecycle?: { group: string; hook: string };
 }
 
 /**
@@ -75,6 +77,10 @@ export function nodeEnv(s: NodeBootSettings): Record<string, string> {
   if (s.awsRegion) env.HI_AWS_REGION = s.awsRegion;
   if (s.s3Endpoint) env.HI_S3_ENDPOINT = s.s3Endpoint;
   if (s.s3Region) env.HI_S3_REGION = s.s3Region;
+  if (s.lifecycle) {
+    env.HI_ASG_NAME = s.lifecycle.group;
+    env.HI_LIFECYCLE_HOOK = s.lifecycle.hook;
+  }
   if (s.drain) {
     env.HI_AGENT_PORT = String(s.drain.agentPort);
     env.HI_DRAIN_SECONDS = String(s.drain.seconds);

@@ -448,7 +448,27 @@ export const policyDocumentSizes: ProviderRule = {
   },
 };
 
+/** A group with an instance refresh names a real template version: on "$Latest" or "$Default" no refresh ever starts. */
+export const asgRefreshVersion: ProviderRule = {
+  id: "aws-asg-refresh-version",
+  types: [ASG],
+  description: "A group with an instance refresh uses its launch template's real latest version: with \"$Latest\" or \"$Default\" a new template version is no change of the group, so no refresh starts and running nodes keep the old model, image and key.",
+  phase: "up",
+  source: "pulumi-aws autoscaling.Group docs, instanceRefresh: a refresh will not start when version = $Latest is configured in the launch template block; to trigger it when a launch template changes, use the latest_version attribute. terraform-provider-aws internal/service/autoscaling/group.go (a refresh starts on launch template changes)",
+  check: (r) => {
+    if (!r.inputs.instanceRefresh) return [];
+    const specs = [
+      { field: "launchTemplate.version", v: get(r.inputs, "launchTemplate.version") },
+      { field: "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version", v: get(r.inputs, "mixedInstancesPolicy.launchTemplate.launchTemplateSpecification.version") },
+    ];
+    return specs
+      .filter((x) => x.v === "$Latest" || x.v === "$Default" || (x.v === undefined && x.field === "launchTemplate.version" && isSet(r.inputs.launchTemplate)))
+      .map((x) => ({ field: x.field, value: x.v ?? "(unset: $Default)", message: `the group has an instance refresh but runs version ${String(x.v ?? "$Default")}: a new template version never reaches running nodes; use the template's latestVersion` }));
+  },
+};
+
 export const awsRules: ProviderRule[] = [
+  asgRefreshVersion,
   lbSubnetsOnePerZone,
   listenerProtocolAndCertificate,
   listenerTargetGroupProtocol,

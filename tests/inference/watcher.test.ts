@@ -62,6 +62,26 @@ afterAll(() => {
 });
 
 describe("the spot interruption watcher", () => {
+  it("on a scale-in (the group's target lifecycle state is Terminated) drains, then completes the terminate hook with the role's credentials", async () => {
+    const watcher = inNs(["bash", WATCHER], {
+      HI_CLOUD: "aws", HI_PORT: String(PORT), HI_METADATA_URL: "http://127.0.0.1:8181", HI_WATCH_INTERVAL: "0.2", HI_DRAIN_SECONDS: "5",
+      HI_AWS_REGION: "eu-central-1", HI_ASG_NAME: "hi-staging-aws-burst-asg", HI_LIFECYCLE_HOOK: "drain-on-terminate", HI_AUTOSCALING_URL: "http://127.0.0.1:8181/autoscaling/",
+    });
+    const wlog = collect(watcher);
+    await until("the watcher to poll", () => wlog.text.includes("watching aws metadata"));
+    expect(health().stdout).toBe("200");
+    expect(inNsSync(["curl", "-s", "-X", "POST", "http://127.0.0.1:8181/terminate"]).status).toBe(0);
+    expect(await exitOf(watcher)).toBe(0);
+    expect(wlog.text).toContain("scale-in notice: refusing new connections");
+    expect(wlog.text).toMatch(/drained after \d+s/);
+    expect(wlog.text).toContain("completed lifecycle hook drain-on-terminate for i-0fakefakefake0001");
+    const calls = JSON.parse(inNsSync(["curl", "-s", "http://127.0.0.1:8181/calls"]).stdout) as Record<string, string>[];
+    expect(calls).toEqual([{ Action: "CompleteLifecycleAction", Version: "2011-01-01", AutoScalingGroupName: "hi-staging-aws-burst-asg", LifecycleHookName: "drain-on-terminate", InstanceId: "i-0fakefakefake0001", LifecycleActionResult: "CONTINUE" }]);
+    inNsSync(["iptables", "-F", "INPUT"]);
+    expect(inNsSync(["curl", "-s", "-X", "POST", "http://127.0.0.1:8181/reset"]).status).toBe(0);
+    expect(health().stdout).toBe("200");
+  });
+
   it("on an AWS notice, fails /health for new connections while the in-flight stream completes", async () => {
     const watcher = inNs(["bash", WATCHER], { HI_CLOUD: "aws", HI_PORT: String(PORT), HI_METADATA_URL: "http://127.0.0.1:8181", HI_WATCH_INTERVAL: "0.2", HI_DRAIN_SECONDS: "60" });
     const wlog = collect(watcher);

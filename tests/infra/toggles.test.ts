@@ -11,7 +11,8 @@ describe("clouds switched off one at a time", () => {
     const run = await runProgram("staging", { overrides: { ...off("aws"), "hybrid-inference:hetzner": { ...staging.hetzner, modelSource: "gcp" } } });
     const types = run.resources.map((r) => r.type);
     expect(types.filter((t) => t.startsWith("aws:") || t === "pulumi:providers:aws" || t.startsWith("hybrid:aws") || t === "hybrid:storage:S3Checkpoints")).toEqual([]);
-    expect(prefixes(types)).toEqual(["gcp", "hcloud", "hybrid", "pulumi", "tls"]);
+    // command: the rollout gates that serialize base and router replacements.
+    expect(prefixes(types)).toEqual(["command", "gcp", "hcloud", "hybrid", "pulumi", "tls"]);
     const hmac = ofType(run.resources, "gcp:storage/hmacKey:HmacKey");
     expect(hmac).toHaveLength(1);
     const server = ofType(run.resources, "hcloud:index/server:Server").find((s) => (s.inputs.labels as Record<string, string>).role !== "router");

@@ -48,6 +48,16 @@ describe("AWS provider rules", () => {
     ]);
   });
 
+  it("aws-asg-refresh-version", () => {
+    const group = (version: string | undefined, refresh = true) =>
+      res("aws:autoscaling/group:Group", "g", { ...(refresh ? { instanceRefresh: { strategy: "Rolling" } } : {}), mixedInstancesPolicy: { launchTemplate: { launchTemplateSpecification: { launchTemplateId: "lt-1", ...(version ? { version } : {}) } } } });
+    expect(problems(rules.asgRefreshVersion, group("3"))).toEqual([]);
+    expect(problems(rules.asgRefreshVersion, group("$Latest", false))).toEqual([]);
+    expect(problems(rules.asgRefreshVersion, group("$Latest"))).toEqual([expect.stringContaining("runs version $Latest: a new template version never reaches running nodes")]);
+    expect(problems(rules.asgRefreshVersion, group("$Default"))).toEqual([expect.stringContaining("runs version $Default")]);
+    expect(problems(rules.asgRefreshVersion, res("aws:autoscaling/group:Group", "g", { instanceRefresh: { strategy: "Rolling" }, launchTemplate: { id: "lt-1" } }))).toEqual([expect.stringContaining("runs version $Default")]);
+  });
+
   it("aws-asg-mixed-policy-template", () => {
     const lt = res("aws:ec2/launchTemplate:LaunchTemplate", "lt", { instanceMarketOptions: { marketType: "spot" } });
     const asg = res("aws:autoscaling/group:Group", "g", { mixedInstancesPolicy: {} }, { deps: { mixedInstancesPolicy: [lt] } });

@@ -24,6 +24,8 @@ export function res(type: string, name: string, inputs: Record<string, unknown> 
     protect: false,
     retainOnDelete: false,
     ignoreChanges: [],
+    deleteBeforeReplace: false,
+    dependencies: Object.values(o.deps ?? {}).flat().map((r) => r.urn),
     propertyDependencies: Object.fromEntries(Object.entries(o.deps ?? {}).map(([k, rs]) => [k, rs.map((r) => r.urn)])),
     state: checked,
     ...(autonamed ? { autonamed } : {}),
