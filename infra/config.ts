@@ -11,7 +11,7 @@ export const CONFIG_NAMESPACE = "hybrid-inference";
 
 /** Top-level keys read from `Pulumi.<stack>.yaml`. Secrets are read separately, as Pulumi secrets. */
 export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "burstClientCidrs", "model", "inference", "hetzner", "router", "aws", "gcp", "storage"] as const;
-export const SECRET_KEYS = ["apiKey", "dedicatedSshPrivateKey", "routerTlsCertificate", "routerTlsPrivateKey"] as const;
+export const SECRET_KEYS = ["apiKey", "apiKeyPrevious", "dedicatedSshPrivateKey", "routerTlsCertificate", "routerTlsPrivateKey"] as const;
 
 const MIN_PREFIX = { 4: 8, 6: 16 } as const;
 

@@ -27,6 +27,8 @@ import { S3Checkpoints } from "./storage/s3-checkpoints";
 
 export interface FleetSecrets {
   apiKey?: pulumi.Output<string>;
+  /** The key being retired: accepted beside apiKey until clients have moved (docs/runbook.md, "Rotating the API key"). */
+  apiKeyPrevious?: pulumi.Output<string>;
   dedicatedSshPrivateKey?: pulumi.Output<string>;
   routerTlsCertificate?: pulumi.Output<string>;
   routerTlsPrivateKey?: pulumi.Output<string>;
@@ -57,6 +59,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
   const labelCtx: LabelContext = { ...ctx, owner: cfg.owner, costCenter: cfg.costCenter };
   const name = (component: string) => resourceName(ctx, component);
   const apiKey = secrets.apiKey;
+  /** Every key the nodes and routers accept, one per line: the current one, then the one being retired. */
+  const acceptedKeys = apiKey && secrets.apiKeyPrevious ? pulumi.secret(pulumi.interpolate`${apiKey}\n${secrets.apiKeyPrevious}`) : apiKey;
   /** The spec for a type, or for a mixed pool: it must not use more cores than the pool's leanest type has. */
   const launchFor = (instance: InstanceType, pool: readonly InstanceType[] = [instance]) =>
     deriveLaunchSpec({
@@ -142,9 +146,9 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         }),
       );
     const secretFiles = pulumi.secret(
-      pulumi.all([reader.accessKeyId, reader.secretAccessKey, apiKey ?? ""]).apply(([id, key, k]): CloudInitFile[] => [
+      pulumi.all([reader.accessKeyId, reader.secretAccessKey, acceptedKeys ?? ""]).apply(([id, key, k]): CloudInitFile[] => [
         { path: `${SECRETS_DIR}/model-store.env`, content: `AWS_ACCESS_KEY_ID=${id}\nAWS_SECRET_ACCESS_KEY=${key}\n`, permissions: "0400" },
-        ...(k ? [{ path: `${SECRETS_DIR}/llama-api-key`, content: k, permissions: "0400" }] : []),
+        ...(k ? [{ path: `${SECRETS_DIR}/llama-api-key`, content: `${k}\n`, permissions: "0400" }] : []),
       ]),
     );
     // Base server i is replaced only after base server i-1 is healthy through the routers (its gate, made once the
@@ -216,7 +220,8 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
         burst: burstEndpoints,
         burstCaPem: ca?.certPem ?? "",
         publisher: publisherSettings,
-        ...(apiKey ? { apiKey } : {}),
+        ...(acceptedKeys ? { apiKey: acceptedKeys } : {}),
+        ...(apiKey ? { gateApiKey: apiKey } : {}),
       });
       const router = fleet.router;
       const layer = fleet.hetzner;
@@ -255,7 +260,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       clients,
       ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),
       protectKeys: protect,
-      ...(apiKey ? { apiKey } : {}),
+      ...(acceptedKeys ? { apiKey: acceptedKeys } : {}),
       bootScript: (param, lifecycle) =>
         pulumi.all([s3.bucketName, param]).apply(([bucket, paramName]) => {
           const source: ApiKeySource = paramName ? { kind: "aws-ssm", name: paramName } : { kind: "none" };
@@ -292,7 +297,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       ca: ca as PrivateCa,
       clients,
       grantNodeRead: (n, email) => gcs.grantModelRead(n, email),
-      ...(apiKey ? { apiKey } : {}),
+      ...(acceptedKeys ? { apiKey: acceptedKeys } : {}),
       shutdownScript: renderShutdownScript(),
       bootScript: (keyVersion) =>
         pulumi.all([gcs.bucketName, keyVersion]).apply(([bucket, version]) =>

@@ -6,7 +6,7 @@
 
 /** Keys that always hold secrets, fully qualified. */
 export const KNOWN_SECRET_KEYS = [
-  "hybrid-inference:apiKey", "hybrid-inference:dedicatedSshPrivateKey",
+  "hybrid-inference:apiKey", "hybrid-inference:apiKeyPrevious", "hybrid-inference:dedicatedSshPrivateKey",
   "hcloud:token", "aws:secretKey", "aws:accessKey", "aws:token", "gcp:credentials", "gcp:accessToken", "pulumi:accessToken",
 ] as const;
 

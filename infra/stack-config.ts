@@ -52,6 +52,22 @@ export function checkStackName(stack: string): void {
   }
 }
 
+/** A key travels as one line of a key file (llama-server's --api-key-file, the routers' list): printable, no spaces. */
+const API_KEY_SHAPE = /^[\x21-\x7e]{16,512}$/;
+
+/** The API keys as the engine hands them (plain strings here): their shape, and a previous key only beside a new one. */
+export function checkApiKeys(current: string | undefined, previous: string | undefined): void {
+  const problems: string[] = [];
+  // Values are never echoed: they are secrets.
+  if (current !== undefined && !API_KEY_SHAPE.test(current)) problems.push(`${CONFIG_NAMESPACE}:apiKey must be 16-512 printable characters without spaces or line breaks (for example openssl rand -hex 32)`);
+  if (previous !== undefined) {
+    if (current === undefined) problems.push(`${CONFIG_NAMESPACE}:apiKeyPrevious is set without ${CONFIG_NAMESPACE}:apiKey: it is the key being retired, beside the new apiKey (docs/runbook.md, "Rotating the API key")`);
+    else if (previous === current) problems.push(`${CONFIG_NAMESPACE}:apiKeyPrevious equals ${CONFIG_NAMESPACE}:apiKey: set apiKey to the new key and keep the old one in apiKeyPrevious`);
+    if (!API_KEY_SHAPE.test(previous)) problems.push(`${CONFIG_NAMESPACE}:apiKeyPrevious must be 16-512 printable characters without spaces or line breaks`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+}
+
 export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets } {
   checkStackName(pulumi.getStack());
   const all = pulumi.runtime.allConfig();
@@ -60,6 +76,8 @@ export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets 
   const config = parseStackConfig(rawConfig(all));
   const c = new pulumi.Config(CONFIG_NAMESPACE);
   const apiKey = c.getSecret("apiKey");
+  const apiKeyPrevious = c.getSecret("apiKeyPrevious");
+  checkApiKeys(all[`${CONFIG_NAMESPACE}:apiKey`], all[`${CONFIG_NAMESPACE}:apiKeyPrevious`]);
   const dedicatedSshPrivateKey = c.getSecret("dedicatedSshPrivateKey");
   const routerTlsCertificate = c.getSecret("routerTlsCertificate");
   const routerTlsPrivateKey = c.getSecret("routerTlsPrivateKey");
@@ -80,6 +98,7 @@ export function readStackConfig(): { config: StackConfig; secrets: FleetSecrets 
     config,
     secrets: {
       ...(apiKey ? { apiKey } : {}),
+      ...(apiKeyPrevious ? { apiKeyPrevious } : {}),
       ...(dedicatedSshPrivateKey ? { dedicatedSshPrivateKey } : {}),
       ...(routerTlsCertificate ? { routerTlsCertificate } : {}),
       ...(routerTlsPrivateKey ? { routerTlsPrivateKey } : {}),

@@ -5,6 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor, type Mocks } from "@pulumi/pulumi/runtime/mocks";
 import { mockCall, mockResource } from "./mock-outputs";
+import { dayEpoch } from "./mock-tls";
 import { checkedInputs } from "./provider-rules/autonaming";
 import { unwrapSecrets } from "./secret-values";
 
@@ -27,6 +28,8 @@ export interface CapturedResource {
   retainOnDelete: boolean;
   ignoreChanges: string[];
   deleteBeforeReplace: boolean;
+  /** Inputs whose change replaces the resource whatever the provider says (the replaceOnChanges option). */
+  replaceOnChanges: string[];
   /** Every resource it depends on: its inputs' sources and its dependsOn. */
   dependencies: string[];
   /** For each input key, the URNs of the resources its value came from. */
@@ -52,6 +55,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getDependenciesList(): string[];
   getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
   getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
 }
 interface RegisterResponse {
@@ -62,7 +66,7 @@ interface RegisterResponse {
 type Callback = (err: unknown, res: unknown) => void;
 
 /** Wraps the mock monitor's registerResource to record each resource as the engine would see it. */
-function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, PendingResource>): void {
+function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[], pendingInputs: Map<string, PendingResource>, replaceOnChanges: Map<string, string[]>): void {
   // The engine leaves the root stack out of its children's URNs; the mock monitor would prefix its type.
   const withUrn = monitor as unknown as { newUrn(parent: string, type: string, name: string): string };
   const newUrn = withUrn.newUrn.bind(monitor);
@@ -73,6 +77,8 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
     req.getPropertydependenciesMap().forEach((v, k) => {
       deps[k] = v.getUrnsList();
     });
+    // Read by the mock's newResource (called inside the original): a replacement gets new cloud-assigned ids.
+    replaceOnChanges.set(`${req.getType()}::${req.getName()}`, req.getReplaceonchangesList());
     await original(req, (err: unknown, res: unknown) => {
       if (!err && res) {
         const r = res as RegisterResponse;
@@ -103,6 +109,7 @@ function recordRegistrations(monitor: MockMonitor, captured: CapturedResource[],
           retainOnDelete: req.getRetainondelete(),
           ignoreChanges: req.getIgnorechangesList(),
           deleteBeforeReplace: req.getDeletebeforereplace(),
+          replaceOnChanges: req.getReplaceonchangesList(),
           dependencies: req.getDependenciesList(),
           propertyDependencies: deps,
           state: state as Record<string, unknown>,
@@ -128,6 +135,8 @@ export interface MockRuntimeOptions {
   config?: Record<string, string>;
   secretKeys?: string[];
   preview?: boolean;
+  /** "Now" for what the providers date (certificate validity); default the start of the current UTC day. */
+  epoch?: Date;
 }
 
 export interface MockRuntime {
@@ -138,8 +147,10 @@ export interface MockRuntime {
 
 export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRuntime> {
   pulumi.runtime.setAllConfig(o.config ?? {}, o.secretKeys ?? []);
+  const epoch = o.epoch ?? dayEpoch();
   const captured: CapturedResource[] = [];
   const pendingInputs = new Map<string, PendingResource>();
+  const replaceOnChanges = new Map<string, string[]>();
   /** Provider resources' inputs by reference ("<urn>::<id>"), so a resource's mock outputs use its provider's region. */
   const providers = new Map<string, Record<string, unknown>>();
   // Provider answers still being computed (the tls mock makes real keys): settle() waits for them.
@@ -152,12 +163,12 @@ export async function startMockRuntime(o: MockRuntimeOptions): Promise<MockRunti
       const providerInputs = args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined;
       if (args.type.startsWith("pulumi:providers:")) providers.set(`${args.type}::${args.name}`, inputs);
       inFlight++;
-      return mockResource({ ...args, inputs }, providerInputs).finally(() => inFlight--);
+      return mockResource({ ...args, inputs }, providerInputs, o.stack, epoch, replaceOnChanges.get(`${args.type}::${args.name}`) ?? []).finally(() => inFlight--);
     },
     call: (args) => mockCall(args, args.provider ? providers.get(providerKeyOfReference(args.provider)) : undefined),
   };
   await pulumi.runtime.setMocks(mocks, o.project, o.stack, o.preview ?? false);
-  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, captured, pendingInputs);
+  recordRegistrations(pulumi.runtime.getMonitor() as unknown as MockMonitor, captured, pendingInputs, replaceOnChanges);
   const m = { captured };
   return {
     resources: () => [...m.captured],

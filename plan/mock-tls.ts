@@ -10,8 +10,9 @@
  */
 // @peculiar/x509 resolves its ASN.1 and crypto services through tsyringe, which needs the Reflect metadata API.
 import "reflect-metadata";
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, webcrypto } from "node:crypto";
+import { createPrivateKey, createPublicKey, type KeyObject, webcrypto } from "node:crypto";
 import * as x509 from "@peculiar/x509";
+import { type Curve, deterministicSubtle, ecKey, ed25519Key, rsaKey, SeededBytes } from "./mock-keys";
 
 type WebCrypto = typeof webcrypto;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
@@ -19,11 +20,23 @@ type Algorithm = webcrypto.Algorithm;
 type EcdsaParams = webcrypto.EcdsaParams;
 type ImportParams = webcrypto.RsaHashedImportParams | webcrypto.EcKeyImportParams;
 type X509Crypto = Parameters<typeof x509.cryptoProvider.set>[0];
+const subtle: WebCrypto["subtle"] = deterministicSubtle();
 // @peculiar/x509 takes the DOM's Crypto; Node's webcrypto is that API (the project does not load the DOM types).
-x509.cryptoProvider.set(webcrypto as unknown as X509Crypto);
-const subtle: WebCrypto["subtle"] = webcrypto.subtle;
+x509.cryptoProvider.set({ subtle, getRandomValues: webcrypto.getRandomValues.bind(webcrypto) } as unknown as X509Crypto);
 
 type State = Record<string, unknown>;
+
+/** What decides an output besides the inputs: the resource's seed (from its URN and inputs) and the clock of the run. */
+export interface MockContext {
+  seed: Buffer;
+  /** "Now" for certificate validity: one instant for the whole run, so two runs can agree. */
+  epoch: Date;
+}
+
+/** The default epoch: the start of the current UTC day (certificates are valid today; runs on one day agree). */
+export function dayEpoch(now = new Date()): Date {
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate()));
+}
 
 export class MockTlsError extends Error {
   override name = "MockTlsError";
@@ -53,20 +66,23 @@ const text = (v: unknown): string | undefined => (typeof v === "string" ? v : un
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 /** A tls_private_key as the provider returns it. */
-function privateKeyOutputs(inputs: State): State {
+function privateKeyOutputs(inputs: State, ctx: MockContext): State {
   const algorithm = text(inputs.algorithm) ?? "RSA";
   let key: { privateKey: KeyObject; publicKey: KeyObject };
   let privateKeyPem: string;
   if (algorithm === "ECDSA") {
-    const curve = { P224: "P-224", P256: "P-256", P384: "P-384", P521: "P-521" }[text(inputs.ecdsaCurve) ?? "P224"];
-    if (!curve) throw new MockTlsError(`tls: ecdsa_curve ${String(inputs.ecdsaCurve)} is not one of P224, P256, P384, P521`);
-    key = generateKeyPairSync("ec", { namedCurve: curve });
+    const named = text(inputs.ecdsaCurve) ?? "P224";
+    if (!["P224", "P256", "P384", "P521"].includes(named)) throw new MockTlsError(`tls: ecdsa_curve ${named} is not one of P224, P256, P384, P521`);
+    const privateKey = ecKey(`P-${named.slice(1)}` as Curve, ctx.seed);
+    key = { privateKey, publicKey: createPublicKey(privateKey) };
     privateKeyPem = key.privateKey.export({ type: "sec1", format: "pem" }).toString();
   } else if (algorithm === "RSA") {
-    key = generateKeyPairSync("rsa", { modulusLength: Number(inputs.rsaBits ?? 2048) });
+    const privateKey = rsaKey(Number(inputs.rsaBits ?? 2048), ctx.seed);
+    key = { privateKey, publicKey: createPublicKey(privateKey) };
     privateKeyPem = key.privateKey.export({ type: "pkcs1", format: "pem" }).toString();
   } else if (algorithm === "ED25519") {
-    key = generateKeyPairSync("ed25519");
+    const privateKey = ed25519Key(ctx.seed);
+    key = { privateKey, publicKey: createPublicKey(privateKey) };
     privateKeyPem = key.privateKey.export({ type: "pkcs8", format: "pem" }).toString();
   } else {
     throw new MockTlsError(`tls: algorithm ${algorithm} is not one of RSA, ECDSA, ED25519`);
@@ -163,7 +179,8 @@ function validity(inputs: State, now: Date): { notBefore: Date; notAfter: Date; 
   };
 }
 
-const serial = () => `01${randomBytes(15).toString("hex")}`;
+/** A positive 128-bit serial from the seed (the provider draws 128 random bits). */
+const serial = (ctx: MockContext) => `01${new SeededBytes(ctx.seed).next(15).toString("hex")}`;
 
 async function certRequestOutputs(inputs: State): Promise<State> {
   const key = readPrivateKey(inputs.privateKeyPem, "private_key_pem");
@@ -177,13 +194,13 @@ async function certRequestOutputs(inputs: State): Promise<State> {
   return { certRequestPem: `${csr.toString("pem")}\n`, keyAlgorithm: key.asymmetricKeyType === "ec" ? "ECDSA" : "RSA" };
 }
 
-async function selfSignedOutputs(inputs: State): Promise<State> {
+async function selfSignedOutputs(inputs: State, ctx: MockContext): Promise<State> {
   const key = readPrivateKey(inputs.privateKeyPem, "private_key_pem");
   const { pair, sign } = await webKeys(key);
   const isCa = inputs.isCaCertificate === true;
-  const v = validity(inputs, new Date());
+  const v = validity(inputs, ctx.epoch);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
+    serialNumber: serial(ctx),
     name: subjectName(inputs.subject),
     notBefore: v.notBefore,
     notAfter: v.notAfter,
@@ -198,7 +215,7 @@ async function selfSignedOutputs(inputs: State): Promise<State> {
   return { certPem: `${cert.toString("pem")}\n`, keyAlgorithm: key.asymmetricKeyType === "ec" ? "ECDSA" : "RSA", ...v.state };
 }
 
-async function locallySignedOutputs(inputs: State): Promise<State> {
+async function locallySignedOutputs(inputs: State, ctx: MockContext): Promise<State> {
   let csr: x509.Pkcs10CertificateRequest;
   let ca: x509.X509Certificate;
   try {
@@ -217,10 +234,10 @@ async function locallySignedOutputs(inputs: State): Promise<State> {
   const caPublic = Buffer.from(await subtle.exportKey("spki", pair.publicKey));
   if (!caPublic.equals(Buffer.from(ca.publicKey.rawData))) throw new MockTlsError("tls: ca_private_key_pem does not match the public key of ca_cert_pem");
   const isCa = inputs.isCaCertificate === true;
-  const v = validity(inputs, new Date());
+  const v = validity(inputs, ctx.epoch);
   const san = csr.getExtension("2.5.29.17"); // subjectAltName
   const cert = await x509.X509CertificateGenerator.create({
-    serialNumber: serial(),
+    serialNumber: serial(ctx),
     subject: csr.subject,
     issuer: ca.subject,
     notBefore: v.notBefore,
@@ -234,16 +251,16 @@ async function locallySignedOutputs(inputs: State): Promise<State> {
 }
 
 /** The provider's outputs for a tls resource; `undefined` for types the provider does not have. */
-export async function tlsOutputs(type: string, inputs: State): Promise<State | undefined> {
+export async function tlsOutputs(type: string, inputs: State, ctx: MockContext): Promise<State | undefined> {
   switch (type) {
     case "tls:index/privateKey:PrivateKey":
-      return privateKeyOutputs(inputs);
+      return privateKeyOutputs(inputs, ctx);
     case "tls:index/certRequest:CertRequest":
       return certRequestOutputs(inputs);
     case "tls:index/selfSignedCert:SelfSignedCert":
-      return selfSignedOutputs(inputs);
+      return selfSignedOutputs(inputs, ctx);
     case "tls:index/locallySignedCert:LocallySignedCert":
-      return locallySignedOutputs(inputs);
+      return locallySignedOutputs(inputs, ctx);
     default:
       return undefined;
   }
@@ -253,13 +270,14 @@ export async function tlsOutputs(type: string, inputs: State): Promise<State | u
  * A Google service-account key as the IAM API returns it: an RSA 2048 key, the JSON key file (base64) with the
  * account's email, and the public half as a self-signed X.509 certificate (publicKeyType TYPE_X509_PEM_FILE, base64).
  */
-export async function serviceAccountKey(project: string, email: string, keyId: string): Promise<{ privateKey: string; publicKey: string }> {
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+export async function serviceAccountKey(project: string, email: string, keyId: string, ctx: MockContext): Promise<{ privateKey: string; publicKey: string }> {
+  const privateKey = rsaKey(2048, ctx.seed);
   const { pair, sign } = await webKeys(privateKey);
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
-    serialNumber: serial(),
+    serialNumber: serial(ctx),
     name: [{ CN: [email] }],
-    notAfter: new Date(Date.now() + 10 * 365 * 24 * 3_600_000),
+    notBefore: ctx.epoch,
+    notAfter: new Date(ctx.epoch.getTime() + 10 * 365 * 24 * 3_600_000),
     keys: pair,
     signingAlgorithm: sign,
   });

@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { type CapturedResource, ROOT_STACK_TYPE, startMockRuntime } from "./mock-runtime";
 import { checkProviderRules, type ProviderError, REDACTED } from "./provider-rules";
 import { readStackFile } from "./stack-file";
+import { dayEpoch } from "./mock-tls";
 
 export { REDACTED };
 const PROGRAM = path.resolve(__dirname, "..", "infra", "index.ts");
@@ -28,13 +29,15 @@ export interface PlanResource {
   /** Every resource it depends on (its inputs' sources and dependsOn). */
   dependencies: string[];
   propertyDependencies: Record<string, string[]>;
-  options: { protect: boolean; deleteBeforeReplace: boolean; retainOnDelete: boolean; ignoreChanges: string[] };
+  options: { protect: boolean; deleteBeforeReplace: boolean; retainOnDelete: boolean; ignoreChanges: string[]; replaceOnChanges: string[] };
   /** The input the provider named the resource through when the program did not (autonaming). */
   autonamed?: string;
 }
 
 export interface PlanResult {
   stack: string;
+  /** The run's "now" (certificate validity): an update plan runs both sides at one epoch. */
+  epoch: string;
   resources: PlanResource[];
   cost: CostEstimate;
   /** Where the real providers would refuse the stack (`pulumi preview` or `pulumi up` would fail). */
@@ -91,7 +94,7 @@ export function redact(r: CapturedResource): PlanResource {
     inputs,
     dependencies: [...new Set([...(r.dependencies ?? []), ...Object.values(r.propertyDependencies).flat()])],
     propertyDependencies: r.propertyDependencies,
-    options: { protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace ?? false, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges },
+    options: { protect: r.protect, deleteBeforeReplace: r.deleteBeforeReplace ?? false, retainOnDelete: r.retainOnDelete, ignoreChanges: r.ignoreChanges, replaceOnChanges: r.replaceOnChanges },
     ...(r.autonamed ? { autonamed: r.autonamed.field } : {}),
   };
 }
@@ -115,6 +118,8 @@ export interface PlanOptions {
   policyConfig?: PackConfig;
   /** The stack name the program sees (default: `stack`), for programs planned under another stack's config. */
   stackName?: string;
+  /** The run's "now" (default: the start of the current UTC day). */
+  epoch?: Date;
 }
 
 export interface StackRunOptions {
@@ -126,6 +131,7 @@ export interface StackRunOptions {
   stackName?: string;
   /** Values for secret config keys ("ns:key") in place of offline stand-ins (the local fleet's own API key). */
   secrets?: Record<string, string>;
+  epoch?: Date;
 }
 
 export interface StackRun {
@@ -146,7 +152,7 @@ export async function runStackProgram(o: StackRunOptions): Promise<StackRun> {
   const config = { ...file.config, ...(o.secrets ?? {}) };
   const secretKeys = [...new Set([...file.secretKeys, ...Object.keys(o.secrets ?? {})])];
   const standIns = file.standIns.filter((k) => !(k in (o.secrets ?? {})));
-  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stackName ?? o.stack, config, secretKeys });
+  const runtime = await startMockRuntime({ project: "hybrid-inference", stack: o.stackName ?? o.stack, config, secretKeys, ...(o.epoch ? { epoch: o.epoch } : {}) });
   try {
     // Config errors surface here, before the root stack or any resource exists.
     readStackConfig();
@@ -169,14 +175,16 @@ export async function runStackProgram(o: StackRunOptions): Promise<StackRun> {
 
 export async function plan(o: PlanOptions): Promise<PlanResult> {
   const started = performance.now();
+  const epoch = o.epoch ?? dayEpoch();
   const policyConfig = o.policyConfig ?? readPolicyConfig(o.root, o.stack);
-  const { captured, standIns } = await runStackProgram({ root: o.root, stack: o.stack, ...(o.load ? { load: o.load } : {}), ...(o.stackName ? { stackName: o.stackName } : {}) });
+  const { captured, standIns } = await runStackProgram({ root: o.root, stack: o.stack, ...(o.load ? { load: o.load } : {}), ...(o.stackName ? { stackName: o.stackName } : {}), epoch });
   const providerErrors = checkProviderRules(captured);
   const violations = await runPolicies(allPolicies, captured, { config: policyConfig, stackTags: {} });
   const cost = estimateCost(costResources(captured));
   const mandatory = violations.filter((v) => v.kind === "violation" && v.enforcementLevel === "mandatory").length;
   return {
     stack: o.stack,
+    epoch: epoch.toISOString(),
     resources: captured.map(redact),
     cost,
     providerErrors,

@@ -17,7 +17,8 @@ export interface SdkResource {
   dts: string;
 }
 
-const TYPE_TOKEN = /static __pulumiType = '([^']+)'/;
+// Classes compiled to ES2022 declare a static field; older ones (@pulumi/command) assign it after the class.
+const TYPE_TOKEN = /(?:static |^\w+\.)__pulumiType = '([^']+)'/m;
 
 function* walk(dir: string): Generator<string> {
   for (const entry of readdirSync(dir)) {
@@ -35,7 +36,12 @@ export function sdkVersion(nodeModules: string, provider: SdkProvider): string {
 }
 
 export function* sdkResources(nodeModules: string, provider: SdkProvider): Generator<SdkResource> {
-  for (const js of walk(path.join(nodeModules, "@pulumi", provider))) {
+  for (const r of packageResources(nodeModules, provider)) yield { provider, ...r };
+}
+
+/** Every resource class of an installed @pulumi/<pkg> (tls and command as much as the clouds). */
+export function* packageResources(nodeModules: string, pkg: string): Generator<Omit<SdkResource, "provider">> {
+  for (const js of walk(path.join(nodeModules, "@pulumi", pkg))) {
     const m = TYPE_TOKEN.exec(readFileSync(js, "utf8"));
     if (!m?.[1]) continue;
     let dts: string;
@@ -44,7 +50,7 @@ export function* sdkResources(nodeModules: string, provider: SdkProvider): Gener
     } catch {
       continue;
     }
-    yield { provider, token: m[1], className: m[1].split(":")[2] ?? "", dts };
+    yield { token: m[1], className: m[1].split(":")[2] ?? "", dts };
   }
 }
 
@@ -60,6 +66,11 @@ export interface ArgsField {
   name: string;
   /** The doc comment, joined into one line. */
   doc: string;
+}
+
+/** Every top-level input name of an Args interface, documented or not. */
+export function argsNames(body: string): string[] {
+  return [...body.matchAll(/\n {4}(?:readonly )?(\w+)\??: /g)].map((m) => m[1] ?? "");
 }
 
 /** The top-level inputs of an Args interface, each with its doc comment. */

@@ -1,5 +1,6 @@
 import * as command from "@pulumi/command";
 import * as hcloud from "@pulumi/hcloud";
+import { REPLACE_ON } from "./rollout";
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
 import { type CloudInitFile, renderCloudInit, renderSshInstall } from "../inference/bootscript";
@@ -124,7 +125,7 @@ export class HetznerBaseLayer extends pulumi.ComponentResource {
         shutdownBeforeDeletion: true,
         // A primary IP is assigned to one server at a time, so a replacement must release it first; one server at a
         // time, each after the last is healthy through the routers (args.after).
-      }, { parent: this, dependsOn: i > 0 && args.after ? pulumi.output(args.after(i)).apply((gates) => [this.subnet, ...gates]) : [this.subnet], deleteBeforeReplace: true }),
+      }, { parent: this, dependsOn: i > 0 && args.after ? pulumi.output(args.after(i)).apply((gates) => [this.subnet, ...gates]) : [this.subnet], deleteBeforeReplace: true, replaceOnChanges: [...REPLACE_ON] }),
     );
 
     this.dedicatedInstalls = args.dedicatedHosts.map((h) => {

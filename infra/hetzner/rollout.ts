@@ -10,6 +10,12 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { ROUTER_STATUS_PATHS } from "./haproxy";
 
+/**
+ * Inputs the provider would change in place by stopping the server (a type change powers it off and leaves it off):
+ * replaced instead, so the change takes the same one-at-a-time path as a new image or user data.
+ */
+export const REPLACE_ON = ["serverType"] as const;
+
 /** Longest a gate waits: a new node installs Docker, pulls the image and downloads the model. */
 export const GATE_TIMEOUT_SECONDS = 1800;
 const POLL_SECONDS = 2;

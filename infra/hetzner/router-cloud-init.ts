@@ -87,7 +87,7 @@ export interface RouterCloudInit {
   drain: { detectSeconds: number; finishSeconds: number };
   /** PEM of the CA that signs the burst pools' certificates. */
   burstCaPem: string;
-  /** The API key the nodes require; the router refuses requests without it before they reach a node. */
+  /** The API keys the nodes accept, one per line (a new one and the one being retired); the router refuses requests without one before they reach a node. */
   apiKey?: string;
   /** This router's name, and the demand publisher's settings when there are burst pools. */
   routerId: string;
@@ -170,7 +170,7 @@ export function renderRouterCloudInit(i: RouterCloudInit): string {
     { path: ROUTER_PATHS.config, content: i.haproxyConfig, permissions: "0644", owner: "root:root" },
     { path: ROUTER_PATHS.burstCa, content: i.burstCaPem, permissions: "0644", owner: "root:root" },
     // HAProxy reads pattern files while it parses its config, as root, before it drops to the haproxy user.
-    ...(i.apiKey ? [{ path: ROUTER_PATHS.apiKeys, content: `Bearer ${i.apiKey}\n`, permissions: "0600", owner: "root:root" }] : []),
+    ...(i.apiKey ? [{ path: ROUTER_PATHS.apiKeys, content: i.apiKey.split("\n").map((k) => `Bearer ${k}\n`).join(""), permissions: "0600", owner: "root:root" }] : []),
     { path: METADATA_GUARD_PATH, content: METADATA_GUARD_SCRIPT, permissions: "0755", owner: "root:root" },
     ...(i.publisher ? publisherFiles(i.routerId, i.publisher) : []),
     { path: "/etc/systemd/system/hybrid-inference-metadata-guard.service", content: METADATA_GUARD_UNIT, permissions: "0644", owner: "root:root" },

@@ -1,5 +1,6 @@
 import type * as command from "@pulumi/command";
 import * as hcloud from "@pulumi/hcloud";
+import { REPLACE_ON } from "./rollout";
 import * as pulumi from "@pulumi/pulumi";
 import { type BaseServer, type BurstEndpoint, renderHaproxyConfig } from "./haproxy";
 import { type PublisherSettings, renderRouterCloudInit } from "./router-cloud-init";
@@ -44,7 +45,10 @@ export interface RouterArgs {
   burstCaPem: pulumi.Input<string>;
   /** The demand publisher's settings and credentials (resolved once the pools exist); undefined without burst pools. */
   publisher: pulumi.Input<PublisherSettings | undefined>;
+  /** The keys clients may send, one per line (a new one and the one being retired). */
   apiKey?: pulumi.Input<string>;
+  /** The key the rollout gates ask with: the current one. */
+  gateApiKey?: pulumi.Input<string>;
 }
 
 /** The load balancer's health check of the routers. */
@@ -212,13 +216,13 @@ export class HetznerRouter extends pulumi.ComponentResource {
         userData: userData(i),
         labels: nodeLabels,
         shutdownBeforeDeletion: true,
-      }, { parent: this, dependsOn: [args.subnet, ...this.gates.slice(-1)], deleteBeforeReplace: true });
+      }, { parent: this, dependsOn: [args.subnet, ...this.gates.slice(-1)], deleteBeforeReplace: true, replaceOnChanges: [...REPLACE_ON] });
       this.servers.push(server);
       this.gates.push(gate(`${name}-${i}-ready`, {
         target: { kind: "router", id: this.routerIds[i] as string },
         server,
         endpoint: this.gateEndpoint,
-        apiKey: args.apiKey ?? "none",
+        apiKey: args.gateApiKey ?? args.apiKey ?? "none",
         dependsOn: [this.service, this.target],
       }, child));
     }

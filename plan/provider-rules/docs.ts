@@ -1,4 +1,5 @@
 /** Renders docs/provider-rules.md from the rules themselves, so the list of rules and sources cannot drift. */
+import { FORCE_NEW } from "../force-new";
 import sdkLimitsJson from "../generated/sdk-limits.json";
 import { AUTONAME_OVERRIDES } from "./autonaming";
 import { providerRules } from "./index";
@@ -69,6 +70,28 @@ export function renderProviderRulesDocs(): string {
       ].filter(Boolean);
       lines.push(`| ${code(t)} | ${code(f)} | ${esc(parts.join("; "))} | ${esc(l.source)} |`);
     }
+  }
+  lines.push(
+    "",
+    "## Force-new fields",
+    "",
+    `\`plan/generated/force-new.json\` lists, for the ${Object.keys(FORCE_NEW.types).length} types the program uses, the inputs whose change makes the`,
+    "provider replace the resource, read from the providers' sources: `ForceNew` in a Terraform plugin SDK v2 schema,",
+    "`RequiresReplace` plan modifiers in the plugin framework, replacements decided in `CustomizeDiff`/`ModifyPlan` read",
+    "by hand (`conditional`), in-place changes that stop a resource (`disruptive`) and replacements the clock decides",
+    "(`clock`). Every field cites its file and line; the refs read and their caveats are in the file's `sources` and",
+    "`caveats`. The update plan (`plan/update/`) and the mock's replacement-aware ids (`plan/force-new.ts`) read it.",
+    "The sources cannot be fetched in CI, so the file is not regenerated there; `tests/plan/force-new.test.ts` fails",
+    `when an installed SDK's version differs from the one read (${Object.entries(FORCE_NEW.sdks).map(([k, v]) => `${k} ${v}`).join(", ")}),`,
+    "when a field is not an input of the installed SDK, or when either stack registers a type the file lacks. Then",
+    "re-read the cited files at the provider's new version and update the entries.",
+    "",
+    "| type | replaced when these change | stops it in place |",
+    "|---|---|---|",
+  );
+  for (const [t, spec] of Object.entries(FORCE_NEW.types)) {
+    const paths = [...spec.forceNew.map((f) => f.path), ...(spec.conditional ?? []).map((c) => `${c.path} (conditional)`)];
+    lines.push(`| ${code(t)} | ${esc(paths.join(", ") || "(nothing)")} | ${esc((spec.disruptive ?? []).map((d) => d.path).join(", "))} |`);
   }
   lines.push("");
   return lines.join("\n");

@@ -29,7 +29,7 @@ export interface RenderedNode {
   privateIp: string;
   /** The HI_* settings its boot script exports. */
   env: Record<string, string>;
-  /** The API key the node requires, as delivered to it (a root-only file, an SSM parameter, a secret version). */
+  /** The API keys the node accepts, one per line, as delivered to it (a root-only file, an SSM parameter, a secret version). */
   apiKey?: string;
 }
 

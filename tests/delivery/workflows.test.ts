@@ -89,15 +89,18 @@ describe("workflow rules", () => {
     expect(workflow("deploy-staging.yml").permissions).toEqual({ contents: "read", "id-token": "write" });
   });
 
-  it("pr: tests, then the offline plan of each stack, then preview with the pack and a PR comment when credentials exist", () => {
+  it("pr: tests, then the offline plan and the update plan of each stack, then preview with the pack and a PR comment when credentials exist", () => {
     const pr = workflow("pr.yml");
     expect(Object.keys(pr.on)).toEqual(["pull_request"]);
     const runs = (job: string) => (pr.jobs[job]?.steps ?? []).map((s) => s.run ?? "").join("\n");
     expect(runs("test")).toMatch(/npm ci/);
     expect(runs("test")).toMatch(/npm run typecheck/);
     expect(runs("test")).toMatch(/npm test/);
-    expect(pr.jobs["offline-plan"]?.strategy?.matrix?.stack).toEqual(["staging", "prod"]);
-    expect(runs("offline-plan")).toMatch(/npm run --silent plan -- --stack "\$\{\{ matrix\.stack \}\}"/);
+    expect(pr.jobs["offline-plan"]?.strategy?.matrix?.include).toEqual([{ stack: "staging", accept: "outage" }, { stack: "prod", accept: "" }]);
+    expect(runs("offline-plan")).toMatch(/npm run --silent plan -- --stack "\$\{\{ matrix\.stack \}\}" --output json/);
+    expect(runs("offline-plan")).toMatch(/npm run --silent plan -- --stack "\$\{\{ matrix\.stack \}\}" --against "\$BASE_REF" "\$\{accept\[@\]\}" --output json/);
+    // The base branch's tree must be there to plan it.
+    expect(pr.jobs["offline-plan"]?.steps.find((s) => s.uses?.startsWith("actions/checkout@"))?.with).toMatchObject({ "fetch-depth": 0 });
     const preview = pr.jobs.preview;
     expect(preview?.needs).toEqual(["test", "offline-plan"]);
     const pulumi = preview?.steps.find((s) => s.uses?.startsWith("pulumi/actions@"));

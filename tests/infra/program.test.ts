@@ -68,7 +68,7 @@ describe.each(["staging", "prod"])("the %s stack under the mock runtime", (stack
     expect(script).toContain(`export HI_THREADS='${spec.threads}'`);
     expect(script).toContain(`export HI_CTX_SIZE='${spec.ctxSize}'`);
     expect(script).toMatch(/export HI_MODEL_URI='s3:\/\/hybrid-inference-[a-z]+-checkpoints-[0-9a-f]{7}\/models\/qwen[^']+\.gguf'/);
-    expect(script).toMatch(/export HI_API_KEY_SOURCE='aws-ssm:hybrid-inference-[a-z]+-aws-burst-api-key-[0-9a-f]{7}:1'/);
+    expect(script).toMatch(/export HI_API_KEY_SOURCE='aws-ssm:hybrid-inference-[a-z]+-aws-burst-api-key-[0-9a-f]{7}:[0-9]+'/);
     expect(script).not.toContain("offline-stand-in");
     expect(shellcheck(script).status).toBe(0);
   });

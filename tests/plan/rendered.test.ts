@@ -72,7 +72,7 @@ describe.each(["staging", "prod"])("the %s fleet read back from what the program
     expect(fleet.routers.map((r) => r.name)).toEqual([`hybrid-inference-${stack}-router-0`, `hybrid-inference-${stack}-router-1`]);
     expect(fleet.routers.map((r) => r.privateIp)).toEqual(["10.10.1.2", "10.10.1.3"]);
     expect(fleet.base).toHaveLength(stack === "prod" ? 3 : 1);
-    for (const b of fleet.base) expect(b).toMatchObject({ routerName: expect.stringMatching(/^base\d$/), env: { HI_CLOUD: "hetzner", HI_PARALLEL: expect.any(String) }, apiKey: "offline-stand-in-for-hybrid-inference-apiKey" });
+    for (const b of fleet.base) expect(b).toMatchObject({ routerName: expect.stringMatching(/^base\d$/), env: { HI_CLOUD: "hetzner", HI_PARALLEL: expect.any(String) }, apiKey: "offline-stand-in-for-hybrid-inference-apiKey\n" });
   });
 
   it("has each burst pool's endpoint where the routers connect, its real certificate and its nodes' key", () => {

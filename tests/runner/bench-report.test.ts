@@ -9,6 +9,7 @@ import { type Candidate, chooseLaunch, launchCandidates, type MatrixCell, median
 import { type BenchResult, median } from "../bench/measure";
 import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
 import type { RouterBench } from "../bench/router";
+import type { RollingBench } from "../bench/rolling";
 import { coldStartFixture } from "../fixtures/bench/cold-start";
 import type { LoadResult } from "../suites/results";
 
@@ -62,6 +63,17 @@ const routerBench: RouterBench = {
   },
 };
 
+const step = (node: string) => ({ node, drainMs: 3100, replaceMs: 900, gateMs: 4200 });
+const rollingBench: RollingBench = {
+  stack: "prod", base_nodes: 3, routers: 2, clients: 3,
+  phases: [
+    { phase: "roll", round: 1, duration_ms: 25400, requests: 610, served: 610, streamed: 305, longest_ms: 171, p50_ms: 108, p99_ms: 150, steps: [step("base0"), step("base1"), step("base2")] },
+    { phase: "steady", round: 1, duration_ms: 25400, requests: 702, served: 702, streamed: 351, longest_ms: 140, p50_ms: 104, p99_ms: 131 },
+    { phase: "steady", round: 2, duration_ms: 24900, requests: 690, served: 690, streamed: 345, longest_ms: 138, p50_ms: 105, p99_ms: 129 },
+    { phase: "roll", round: 2, duration_ms: 24900, requests: 598, served: 598, streamed: 299, longest_ms: 183, p50_ms: 110, p99_ms: 155, steps: [step("base0"), step("base1"), step("base2")] },
+  ],
+};
+
 const result: BenchResult = {
   machine: { cpu: "Test CPU", cores: 2, physical_cores: 2, memory_gib: 24, node: "v20.0.0", platform: "linux-x64" },
   measured_at: "2026-11-21T12:00:00.000Z",
@@ -73,6 +85,7 @@ const result: BenchResult = {
   launch: { users: [1, 4, 8], hogs: [0, 1], duration_s: 5, rounds: 3, candidates, derived: "threads 1", slots: 2, cells: measured, choice: chooseLaunch(measured, candidates) },
   suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
   router: routerBench,
+  rolling: rollingBench,
   runner_ceiling_rps: 8908,
   cold_start: coldStartFixture(),
 };
@@ -164,6 +177,17 @@ describe("benchmark report", () => {
     expect(quiet).not.toMatch(/503s at the edge/);
   });
 
+  it("carries the rolling update's figures, its sentences following them", () => {
+    const md = performanceMarkdown(result);
+    expect(md).toMatch(/## Rolling update under load \(the local fleet of prod\)/);
+    expect(md).toMatch(/\| 1 \| rolling update \| 25\.4 \| 610 \| 610 \| 305 \| 108 \| 150 \| 171 \|/);
+    expect(md).toMatch(/every one of the 1208 requests sent during the rolling updates was served whole; the longest wait was 183 ms against 140 ms with no update\s+\(1\.31x\)/);
+    expect(md).toMatch(/drain 3\.1 s, replacement to healthy 0\.9 s, gate\s+4\.2 s/);
+    const lost = performanceMarkdown({ ...result, rolling: { ...rollingBench, phases: rollingBench.phases.map((p) => (p.phase === "roll" && p.round === 2 ? { ...p, served: 595 } : p)) } });
+    expect(lost).toMatch(/3 of the 1208 requests sent during the rolling updates were not served whole/);
+    expect(benchTables(result)).toContain("rolling update");
+  });
+
   it("says so when the derived setting is not the measured choice", () => {
     const md = performanceMarkdown({ ...result, launch: { ...(result.launch as NonNullable<BenchResult["launch"]>), derived: "threads 2" } });
     expect(md).toMatch(/\*\*not the measured choice \(threads 1\)\*\*/);
@@ -185,7 +209,7 @@ describe("benchmark report", () => {
     [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
     [["--hogs", "1,2"], /--hogs must include 0/],
     [["--hogs", "x"], /--hogs must be a comma-separated list/],
-    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, ceiling, cold-start \(got nope\)/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, rolling, ceiling, cold-start \(got nope\)/],
     [["--cold-rounds", "0"], /--cold-rounds must be an integer from 1 to 15/],
     [["--output", "xml"], /--output must be json or table/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],

@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ROUTER_PATHS } from "../../../infra/hetzner/router-spec";
 import { toRuleResources } from "../../../plan/provider-rules";
 import { readRenderedFleet, type RenderedFleet } from "../../../plan/rendered/fleet";
-import { parseHaproxyConfig, splitWords } from "../../../plan/rendered/haproxy-config";
+import { parseHaproxyConfig, splitAddress, splitWords } from "../../../plan/rendered/haproxy-config";
 import { renderNlbConfig } from "../../../local/cloud/aws-nlb";
 import { renderGcpLbConfig } from "../../../local/cloud/gcp-https-lb";
 import { renderHetznerLbConfig } from "../../../local/cloud/hetzner-lb";
@@ -36,7 +36,10 @@ describe.each(["staging", "prod"])("the %s stack on loopback", (stack) => {
     dir = mkdtempSync(path.join(tmpdir(), "loopback-"));
     map = new LoopbackMap();
     let port = 20000;
-    for (const b of fleet.base) map.set(b.privateIp, Number(b.env.HI_PORT), port++);
+    for (const b of fleet.base) {
+      map.set(b.privateIp, Number(b.env.HI_PORT), port++);
+      map.set(b.privateIp, Number(b.env.HI_AGENT_PORT), port++);
+    }
     for (const r of fleet.routers) {
       const { api, ops } = routerListeners(r);
       map.set(api.host, api.port, port++);
@@ -61,7 +64,11 @@ describe.each(["staging", "prod"])("the %s stack on loopback", (stack) => {
         expect(["bind", "server", "stats", "log", "user", "group", "http-request", "ca-file"]).toContain(kind);
         // Names the routers verify and send never change: only the address before them.
         if (kind === "server") {
-          expect(splitWords(now).slice(3).filter((x) => !x.startsWith(dir))).toEqual(w.slice(3).filter((x) => !x.startsWith("/etc/")));
+          // The drain agent's port moves with its node's address; every other word stays.
+          const agentPort = (words: string[]) => words.map((x, n) => (words[n - 1] === "agent-port" ? "<port>" : x));
+          expect(agentPort(splitWords(now).slice(3)).filter((x) => !x.startsWith(dir))).toEqual(agentPort(w.slice(3)).filter((x) => !x.startsWith("/etc/")));
+          const at = splitWords(now).indexOf("agent-port");
+          if (at > 0) expect(map.port(splitAddress(w[2] ?? "").host, Number(w[at + 1]))).toBe(Number(splitWords(now)[at + 1]));
           expect(splitWords(now)[2]).toMatch(/^127\.0\.0\.1:\d+$/);
         }
       }

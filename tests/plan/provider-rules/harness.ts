@@ -23,6 +23,7 @@ export function res(type: string, name: string, inputs: Record<string, unknown> 
     secretKeys: o.secretKeys ?? [],
     protect: false,
     retainOnDelete: false,
+    replaceOnChanges: [],
     ignoreChanges: [],
     deleteBeforeReplace: false,
     dependencies: Object.values(o.deps ?? {}).flat().map((r) => r.urn),

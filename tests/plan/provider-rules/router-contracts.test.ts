@@ -1,6 +1,7 @@
 /** The pieces of the router contracts that decide: HAProxy's host check, and the names a certificate carries. */
 import { describe, expect, it } from "vitest";
-import { tlsOutputs } from "../../../plan/mock-tls";
+import { dayEpoch, tlsOutputs } from "../../../plan/mock-tls";
+import { seedOf } from "../../../plan/mock-keys";
 import { certificateNames, hostMatches } from "../../../plan/provider-rules/router-contracts";
 import { X509Certificate } from "node:crypto";
 
@@ -14,10 +15,10 @@ describe("HAProxy's host check as the contract applies it", () => {
   });
 
   it("lists a certificate's DNS names and CN apart from its IP addresses, which never match", async () => {
-    const key = await tlsOutputs("tls:index/privateKey:PrivateKey", { algorithm: "ECDSA", ecdsaCurve: "P256" });
+    const key = await tlsOutputs("tls:index/privateKey:PrivateKey", { algorithm: "ECDSA", ecdsaCurve: "P256" }, { seed: seedOf("key"), epoch: dayEpoch() });
     const cert = await tlsOutputs("tls:index/selfSignedCert:SelfSignedCert", {
       privateKeyPem: key?.privateKeyPem, subject: { commonName: "pool-tls", organization: "hybrid-inference" }, ipAddresses: ["34.120.1.2"], validityPeriodHours: 1, allowedUses: ["server_auth"],
-    });
+    }, { seed: seedOf("cert"), epoch: dayEpoch() });
     const names = certificateNames(new X509Certificate(String(cert?.certPem)));
     expect(names).toEqual({ dns: [], cn: ["pool-tls"], ip: ["34.120.1.2"] });
     expect([...names.dns, ...names.cn].some((n) => hostMatches(n, "34.120.1.2"))).toBe(false);

@@ -6,14 +6,15 @@
  * served, every stream complete. With one base node (staging) the base's requests go to the burst pools meanwhile.
  */
 import { request } from "undici";
-import { expect, type SuiteContext, type SuiteTest } from "../framework";
+import { expect, type SuiteTest } from "../framework";
+import type { Http } from "../http";
 import { PROMPT } from "../requests";
 import { controlOf, idle } from "./router";
 
 const CLIENTS = 3;
 const TOKENS = 48;
 
-interface Sent {
+export interface Sent {
   stream: boolean;
   status: number;
   ms: number;
@@ -22,7 +23,8 @@ interface Sent {
   error?: string;
 }
 
-async function send(ctx: SuiteContext, stream: boolean): Promise<Sent> {
+/** One completion, streamed or not, timed from send to its last byte; `complete` when it arrived whole. */
+export async function send(ctx: { http: Http; apiKey?: string; model: string; signal: AbortSignal }, stream: boolean): Promise<Sent> {
   const t0 = performance.now();
   try {
     const r = await request(ctx.http.url("/v1/completions"), {
