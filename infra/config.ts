@@ -11,6 +11,9 @@ export const CONFIG_NAMESPACE = "hybrid-inference";
 
 /** Top-level keys read from `Pulumi.<stack>.yaml`. Secrets are read separately, as Pulumi secrets. */
 export const CONFIG_KEYS = ["owner", "costCenter", "adminCidrs", "burstClientCidrs", "model", "inference", "hetzner", "router", "aws", "gcp", "storage"] as const;
+/** A key travels as one line of a key file (llama-server's --api-key-file, the routers' list): printable, no spaces. */
+export const API_KEY_SHAPE = /^[\x21-\x7e]{16,512}$/;
+
 export const SECRET_KEYS = ["apiKey", "apiKeyPrevious", "dedicatedSshPrivateKey", "routerTlsCertificate", "routerTlsPrivateKey"] as const;
 
 const MIN_PREFIX = { 4: 8, 6: 16 } as const;

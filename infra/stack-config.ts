@@ -1,6 +1,6 @@
 /** Reads the stack's config from the Pulumi runtime (the only place that does) and hands back the typed object. */
 import * as pulumi from "@pulumi/pulumi";
-import { CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseStackConfig, SECRET_KEYS, type StackConfig } from "./config";
+import { API_KEY_SHAPE, CONFIG_KEYS, CONFIG_NAMESPACE, ConfigError, parseStackConfig, SECRET_KEYS, type StackConfig } from "./config";
 import type { FleetSecrets } from "./fleet";
 import { plainTextSecrets } from "./secret-config";
 
@@ -51,9 +51,6 @@ export function checkStackName(stack: string): void {
     ]);
   }
 }
-
-/** A key travels as one line of a key file (llama-server's --api-key-file, the routers' list): printable, no spaces. */
-const API_KEY_SHAPE = /^[\x21-\x7e]{16,512}$/;
 
 /** The API keys as the engine hands them (plain strings here): their shape, and a previous key only beside a new one. */
 export function checkApiKeys(current: string | undefined, previous: string | undefined): void {

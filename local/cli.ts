@@ -3,6 +3,7 @@
  * nodes), prints how to reach it, and stops everything on SIGINT, SIGTERM or SIGHUP. Exit codes: 0 stopped by a
  * signal, 2 the stack did not come up or a process of it died, 3 a bad flag or value (a busy --port included).
  */
+import { API_KEY_SHAPE } from "../infra/config";
 import { parseArgs } from "node:util";
 import type { LocalArgs, LocalIo } from "./cli-lines";
 import { fleetCli } from "./fleet/cli";
@@ -36,7 +37,7 @@ export function parseLocalArgs(argv: string[]): LocalArgs | string {
   }
   const port = values.port === undefined ? undefined : Number(values.port);
   if (port !== undefined && !(Number.isInteger(port) && port > 0 && port < 65536)) return `--port must be a port number from 1 to 65535 (got ${values.port})`;
-  if (values["api-key"] !== undefined && !/^[\x21-\x7e]{8,256}$/.test(values["api-key"])) return "--api-key must be 8 to 256 printable characters without spaces (it travels as a Bearer token)";
+  if (values["api-key"] !== undefined && !API_KEY_SHAPE.test(values["api-key"])) return "--api-key must be 16 to 512 printable characters without spaces, as the stack's apiKey (it travels as a Bearer token and as a line of the nodes' key file)";
   if (values["from-zero"] && !values.fleet) return "--from-zero only applies to --fleet (the burst pools are the fleet's)";
   if (values.stack !== undefined && !values.fleet) return "--stack only applies to --fleet (the single stack runs one node)";
   if (values.stack !== undefined && !/^[A-Za-z0-9_.-]+$/.test(values.stack)) return `--stack must be a stack name (letters, digits, '.', '_', '-'; got ${values.stack})`;

@@ -62,7 +62,7 @@ describe("npm run local", () => {
   }, 120_000);
 
   it("prints a try: line that works when pasted (with the key), and SIGTERM to npm leaves nothing behind", async () => {
-    const key = "k-'quoted'-123";
+    const key = "k-'quoted'-123456";
     const r = start("npm", ["run", "--silent", "local", "--", "--api-key", key]);
     const baseUrl = await healthy(r);
     expect(processesMentioning(r.tmp).some((p) => p.cmd.includes("llama-server"))).toBe(true);

@@ -17,7 +17,7 @@ import type { ResultsDocument } from "../suites/results";
 
 let staging: StackRender;
 beforeAll(async () => {
-  staging = await renderStack("staging", "runner-test-key");
+  staging = await renderStack("staging", "runner-test-key-0123456789");
 }, 60_000);
 
 describe("runner against the local fleet", () => {

@@ -155,7 +155,7 @@ describe("npm run local -- --fleet", () => {
     [["--from-zero"], /--from-zero only applies to --fleet/],
     [["--stack", "prod"], /--stack only applies to --fleet/],
     [["--fleet", "--stack", "nope"], /no stack file Pulumi\.nope\.yaml; known stacks: prod, staging/],
-    [["--fleet", "--api-key", "short"], /--api-key must be 8 to 256 printable characters/],
+    [["--fleet", "--api-key", "short"], /--api-key must be 16 to 512 printable characters/],
   ])("refuses %j with exit 3 and the reason", async (args, why) => {
     const r = startProcess("npm", ["run", "--silent", "local", "--", ...args]);
     runs.push(r);
