@@ -290,7 +290,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       inferencePort: cfg.inference.port,
       labels: gcpLabels(labelCtx, "gcp-burst"),
       accountId: gcpAccountId(ctx, "burst"),
-      ...(fleet.router ? { publisherAccountId: gcpAccountId(ctx, "publisher") } : {}),
+      ...(fleet.router ? { publisherAccountId: gcpAccountId(ctx, "publisher"), demandRouters: fleet.router.routerIds } : {}),
       zone: cfg.gcp.zone ?? `${cfg.gcp.region}-b`,
       tlsName: burstTlsName(ctx, "gcp"),
       slotsPerNode: spec.parallel,

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
-import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRESHOLD } from "../scaling/demand";
+import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRESHOLD, SCALE_OUT_WARMUP_SECONDS } from "../scaling/demand";
 import { BURST_BOOT_SECONDS } from "../timeouts";
 import { modelReadStatements } from "../storage/s3-checkpoints";
 import { customerKey } from "./keys";
@@ -106,7 +106,8 @@ export function demandPublisherPolicy(sourceCidrs: string[]): aws.iam.PolicyDocu
 
 /**
  * The pool's demand as the alarms read it: each router publishes its own series (Pool=aws, Router=<name>), and the
- * alarm adds them up per minute; a router that is silent counts as 0 while another still reports.
+ * alarm adds up the ones that reported in the minute. No FILL: when every router is silent there is no datapoint,
+ * so a dead publisher reads as missing (the liveness of the routers is watched, docs/architecture.md), never as 0.
  */
 export function demandQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
   const ids = routers.map((_, i) => `r${i}`);
@@ -122,15 +123,15 @@ export function demandQueries(routers: readonly string[]): aws.types.input.cloud
         stat: "Maximum",
       },
     })),
-    { id: "demand", expression: `SUM([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`, label: "burst demand (slots)", returnData: true },
+    { id: "demand", expression: `SUM([${ids.join(", ")}])`, label: "burst demand (slots)", returnData: true },
   ];
 }
 
 /**
  * The pool's shortfall as the scale-out alarm reads it: the demand less the slots of the group's desired capacity
  * (GroupDesiredCapacity, which counts the nodes still launching, so a scale-out in progress is not asked for twice).
- * A missing capacity point reads as 0: a gap in the group's metrics may add nodes (up to the maximum, back after the
- * quiet period), never leave demand unserved.
+ * No FILL on the capacity: a late capacity point leaves that minute without a datapoint and the alarm decides on the
+ * latest existing ones; FILL(capacity, 0) would read the whole demand as shortfall and add it on top every minute.
  */
 export function shortfallQueries(routers: readonly string[], groupName: pulumi.Input<string>, slotsPerNode: number): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
   return [
@@ -140,7 +141,7 @@ export function shortfallQueries(routers: readonly string[], groupName: pulumi.I
       returnData: false,
       metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: { AutoScalingGroupName: groupName }, period: ALARM_PERIOD_SECONDS, stat: "Maximum" },
     },
-    { id: "shortfall", expression: `demand - ${slotsPerNode} * FILL(capacity, 0)`, label: "burst demand beyond the group's slots", returnData: true },
+    { id: "shortfall", expression: `demand - ${slotsPerNode} * capacity`, label: "burst demand beyond the group's slots", returnData: true },
   ];
 }
 
@@ -390,7 +391,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
     // Scaling on the routers' demand, which exists at zero nodes (a group's own CPU does not, so CPU target
     // tracking never leaves zero). Out: on a shortfall (demand beyond the group's slots) the steps add the nodes it
     // needs, so the group has ceil(demand / slots) nodes; it never shrinks while there is demand. In: to zero after
-    // a quiet period. A silent publisher reads as no demand: it never scales out, and it lets the pool drain to zero.
+    // a quiet period. A silent publisher is no data: nothing scales, out or in.
     // A pool that may not grow (max 0) has nothing to scale; without routers nothing publishes demand.
     const routers = args.demandRouters ?? [];
     if (args.maxSize > 0 && routers.length > 0) {
@@ -399,9 +400,9 @@ export class AwsBurstPool extends pulumi.ComponentResource {
         policyType: "StepScaling",
         adjustmentType: "ChangeInCapacity",
         metricAggregationType: "Maximum",
-        // While nodes warm up, a repeated breach in the same step adds nothing more (EC2 Auto Scaling, step scaling
-        // "Instance warmup"): the desired capacity the alarm reads may lag a minute behind.
-        estimatedInstanceWarmup: 300,
+        // While nodes warm up a repeated breach in the same step adds nothing more (EC2 Auto Scaling, step scaling
+        // "Instance warmup"): matched to the lag of the desired capacity the shortfall subtracts.
+        estimatedInstanceWarmup: SCALE_OUT_WARMUP_SECONDS,
         // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
         stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
           metricIntervalLowerBound: String(s.metricIntervalLowerBound),
@@ -409,8 +410,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
           scalingAdjustment: s.scalingAdjustment,
         })),
       }, child);
-      // Simple scaling to the minimum: it needs no metric value to pick a step, so it also runs when the quiet alarm
-      // fires on missing data (every router silent).
+      // Simple scaling to the minimum: one action, no step to pick.
       this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
         autoscalingGroupName: this.group.name,
         policyType: "SimpleScaling",
@@ -436,8 +436,9 @@ export class AwsBurstPool extends pulumi.ComponentResource {
         datapointsToAlarm: args.scaleInQuietMinutes,
         threshold: SCALE_OUT_THRESHOLD,
         comparisonOperator: "LessThanThreshold",
-        // No data counts as quiet: a dead publisher cannot strand paid capacity forever.
-        treatMissingData: "breaching",
+        // No data is not quiet: while every publisher is silent the pool keeps its size (it may be serving) and the
+        // routers' liveness alarm tells the operators.
+        treatMissingData: "notBreaching",
         alarmActions: [this.scaleIn.arn],
         tags,
       }, child);

@@ -33,6 +33,8 @@ export interface GcpBurstPoolArgs {
   shutdownScript: string;
   /** Service account id, 6-30 characters. */
   accountId: string;
+  /** The routers that publish demand (their HI_ROUTER_ID): one autoscaling signal each. */
+  demandRouters?: string[];
   /** Service account id of the routers' demand publisher; none without routers. */
   publisherAccountId?: string;
   /** Signs the load balancer's certificate; the routers trust it. */
@@ -254,10 +256,13 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       waitForInstances: false,
     }, child);
 
-    // Scaling on the routers' demand for this pool: ceil(demand / slots per node) VMs (singleInstanceAssignment), no
-    // CPU signal. Scale-in control with 0% may be "deducted from the peak recommendation during the window": the group
-    // keeps the highest recommendation of the last quiet period, so it shrinks only after a whole quiet period below
-    // it (percent "between 0 to 100%, inclusive": hashicorp/terraform-provider-google compute_autoscaler docs).
+    // Scaling on the routers' demand for this pool, no CPU signal. A per-group metric's filter must select one time
+    // series (AutoscalingPolicyCustomMetricUtilization.filter) and each router writes its own, so there is a signal
+    // per router asking ceil(its demand x routers / slots per node) VMs; the autoscaler follows the signal that asks
+    // for most, never less than ceil(total demand / slots). Scale-in: the autoscaler's 10-minute stabilization,
+    // then at most one VM below the quiet window's peak (a 0 would never reach the API: the provider omits zeros).
+    const routers = args.demandRouters ?? [];
+    const demandFilter = `resource.type = "global" AND metric.labels.${DEMAND_METRIC.gcpPoolLabel} = "gcp"`;
     this.autoscaler = new gcp.compute.Autoscaler(`${name}-autoscaler`, {
       project,
       zone: args.zone,
@@ -266,12 +271,14 @@ export class GcpBurstPool extends pulumi.ComponentResource {
         minReplicas: args.minReplicas,
         maxReplicas: args.maxReplicas,
         cooldownPeriod: 300,
-        metrics: [{
-          name: DEMAND_METRIC.gcpMetricType,
-          filter: `resource.type = "global" AND metric.labels.${DEMAND_METRIC.gcpPoolLabel} = "gcp"`,
-          singleInstanceAssignment: args.slotsPerNode,
-        }],
-        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { percent: 0 } },
+        metrics: routers.length === 0
+          ? [{ name: DEMAND_METRIC.gcpMetricType, filter: demandFilter, singleInstanceAssignment: args.slotsPerNode }]
+          : routers.map((router) => ({
+            name: DEMAND_METRIC.gcpMetricType,
+            filter: `${demandFilter} AND metric.labels.${DEMAND_METRIC.gcpRouterLabel} = "${router}"`,
+            singleInstanceAssignment: args.slotsPerNode / routers.length,
+          })),
+        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { fixed: 1 } },
       },
     }, child);
 

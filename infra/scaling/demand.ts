@@ -16,6 +16,8 @@ export const DEMAND_METRIC = {
   /** Cloud Monitoring: a custom metric on the `global` monitored resource, with a label for the pool. */
   gcpMetricType: "custom.googleapis.com/hybrid_inference/burst_demand_slots",
   gcpPoolLabel: "pool",
+  /** The label that names the publishing router (each router writes its own series). */
+  gcpRouterLabel: "router",
 } as const;
 
 /** How often the routers publish, and the alarm period that reads it (CloudWatch's standard resolution is 60 s). */
@@ -58,9 +60,9 @@ export function nodesForDemand(demandSlots: number, slotsPerNode: number, maxNod
  * The AWS scale-out: a step scaling policy of ChangeInCapacity on an alarm over the pool's *shortfall*, the demand
  * less the slots of the group's desired capacity (metric math over the routers' demand and the group's
  * GroupDesiredCapacity), at "shortfall >= 1 slot" (threshold 0.5, GreaterThanOrEqualToThreshold). Steps are offsets
- * from the threshold, lower bound inclusive, upper exclusive (AWS Auto Scaling, "Step adjustments"): a shortfall f
- * (whole slots) falls in step k when (k-1) x slots + 1 <= f <= k x slots and adds k nodes, so a group of n nodes
- * goes to ceil(demand / slots) = n + ceil(f / slots), capped at its maximum. A group already big enough for the
+ * from the threshold, lower bound inclusive, upper exclusive (AWS Auto Scaling, "Step adjustments"): with one step
+ * per node a shortfall f (whole slots) falls in step k when (k-1) x slots + 1 <= f <= k x slots and adds k nodes,
+ * so a group of n nodes goes to ceil(demand / slots) = n + ceil(f / slots), capped at its maximum. A group already big enough for the
  * demand has no shortfall: the alarm is OK and nothing runs, so the group never shrinks while there is demand
  * (ExactCapacity would, every minute the alarm stays in ALARM, taking serving nodes away under load). It shrinks
  * only on the quiet alarm, back to its minimum after the quiet period with no demand at all.
@@ -73,17 +75,33 @@ export interface StepAdjustment {
   scalingAdjustment: number;
 }
 
+/** AWS refuses a step scaling policy with more than 20 step adjustments (PutScalingPolicy, StepAdjustments). */
+export const MAX_STEP_ADJUSTMENTS = 20;
+
+/**
+ * One step per node up to 20 nodes; above that, steps of ceil(max / 20) nodes, each adding enough for the top of
+ * its range (a large pool may get up to one step's width more than it needs, never less).
+ */
 export function awsStepAdjustments(slotsPerNode: number, maxNodes: number): StepAdjustment[] {
   if (maxNodes < 1) return [];
-  return Array.from({ length: maxNodes }, (_, i) => {
+  const count = Math.min(maxNodes, MAX_STEP_ADJUSTMENTS);
+  const width = Math.ceil(maxNodes / count);
+  return Array.from({ length: count }, (_, i) => {
     const k = i + 1;
     return {
-      metricIntervalLowerBound: (k - 1) * slotsPerNode,
-      ...(k < maxNodes ? { metricIntervalUpperBound: k * slotsPerNode } : {}),
-      scalingAdjustment: k,
+      metricIntervalLowerBound: (k - 1) * width * slotsPerNode,
+      ...(k < count ? { metricIntervalUpperBound: k * width * slotsPerNode } : {}),
+      scalingAdjustment: Math.min(k * width, maxNodes),
     };
   });
 }
+
+/**
+ * The scale-out policy's warm-up: at least the lag of the capacity the shortfall subtracts (GroupDesiredCapacity
+ * lands about a period after its minute, and the alarm reads the last complete period), so a breach the lag repeats
+ * adds nothing twice; no longer, since warming nodes count as added while a higher step is asked for.
+ */
+export const SCALE_OUT_WARMUP_SECONDS = 3 * ALARM_PERIOD_SECONDS;
 
 /** The nodes a ChangeInCapacity step policy adds for a shortfall (what AWS does with awsStepAdjustments' steps). */
 export function addedFromSteps(steps: readonly StepAdjustment[], shortfallSlots: number): number | undefined {

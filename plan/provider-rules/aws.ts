@@ -154,9 +154,9 @@ const POLICY_FIELDS: Record<string, { needs: string[]; only: string[] }> = {
 export const scalingPolicyShape: ProviderRule = {
   id: "aws-scaling-policy-shape",
   types: ["aws:autoscaling/policy:Policy"],
-  description: "A scaling policy carries the fields of its type and no other: StepScaling needs stepAdjustments and adjustmentType, SimpleScaling scalingAdjustment and adjustmentType, TargetTrackingScaling a targetTrackingConfiguration. Step intervals do not overlap or leave a gap; at most one is open below and one above, and bounds on either side of the threshold need the open step on that side.",
+  description: "A scaling policy carries the fields of its type and no other: StepScaling needs stepAdjustments and adjustmentType, SimpleScaling scalingAdjustment and adjustmentType, TargetTrackingScaling a targetTrackingConfiguration. At most 20 steps; intervals do not overlap or leave a gap; at most one is open below and one above, and bounds on either side of the threshold need the open step on that side.",
   phase: "up",
-  source: `${TF} internal/service/autoscaling/policy.go: "step_adjustment is required for policy type StepScaling", "... is only supported for policy type ..."; AWS PutScalingPolicy: AdjustmentType "Required if the policy type is StepScaling or SimpleScaling"; AWS Auto Scaling API StepAdjustment: "The ranges of your step adjustments can't overlap or have a gap", "Only one step adjustment can have a null lower bound", "If one step adjustment has a positive upper bound, then there must be a step adjustment with a null upper bound"`,
+  source: `${TF} internal/service/autoscaling/policy.go: "step_adjustment is required for policy type StepScaling", "... is only supported for policy type ..."; AWS PutScalingPolicy: AdjustmentType "Required if the policy type is StepScaling or SimpleScaling"; AWS Auto Scaling API StepAdjustment: "The ranges of your step adjustments can't overlap or have a gap", "Only one step adjustment can have a null lower bound", "If one step adjustment has a positive upper bound, then there must be a step adjustment with a null upper bound"; EC2 Auto Scaling quotas: "Step adjustments per scaling policy: 20"`,
   check: (r) => {
     const p = r.inputs;
     const type = str(p.policyType) ?? "SimpleScaling";
@@ -183,6 +183,7 @@ export const scalingPolicyShape: ProviderRule = {
       if (nullHi > 1) out.push({ field: "stepAdjustments", value: steps, message: "only one step may have no upper bound" });
       if (steps.some((s) => s.hi !== undefined && s.hi > 0) && nullHi === 0) out.push({ field: "stepAdjustments", value: steps, message: "a step with a positive upper bound needs a step with no upper bound" });
       if (steps.some((s) => s.lo !== undefined && s.lo < 0) && nullLo === 0) out.push({ field: "stepAdjustments", value: steps, message: "a step with a negative lower bound needs a step with no lower bound" });
+      if (steps.length > 20) out.push({ field: "stepAdjustments", value: steps.length, message: `a step scaling policy takes at most 20 step adjustments (got ${steps.length}); use wider steps` });
     }
     return out;
   },

@@ -343,7 +343,28 @@ export const subnetworkShape: ProviderRule = {
   },
 };
 
+/** Zero values the program sets in the autoscaler's nested blocks that the provider never sends. */
+function zerosIn(v: unknown, path: string): string[] {
+  if (Array.isArray(v)) return v.flatMap((x, i) => zerosIn(x, `${path}[${i}]`));
+  if (v && typeof v === "object") return Object.entries(v).flatMap(([k, x]) => zerosIn(x, path ? `${path}.${k}` : k));
+  return v === 0 || v === false ? [path] : [];
+}
+
+export const autoscalerZeroOmitted: ProviderRule = {
+  id: "gcp-autoscaler-zero-omitted",
+  types: ["gcp:compute/autoscaler:Autoscaler", "gcp:compute/regionAutoscaler:RegionAutoscaler"],
+  description: "A zero (or false) in the autoscaling policy's nested blocks is never sent: the provider's expanders skip empty values, so a control set to 0 (scaleInControl.maxScaledInReplicas.percent: 0) does not exist in the cloud. Say it with a value that reaches the API.",
+  phase: "preview",
+  source: `${TFG} google/services/compute/resource_compute_autoscaler.go expandComputeAutoscalerAutoscalingPolicy* (each field is set only when !tpgresource.IsEmptyValue)`,
+  check: (r) => {
+    const policy = get(r.inputs, "autoscalingPolicy");
+    const zeros = zerosIn(get(policy, "scaleInControl"), "autoscalingPolicy.scaleInControl").concat(zerosIn(get(policy, "metrics"), "autoscalingPolicy.metrics"));
+    return zeros.map((field) => ({ field, message: "0 is never sent to the API (the provider omits empty values): the setting does not exist in the cloud" }));
+  },
+};
+
 export const gcpRules: ProviderRule[] = [
+  autoscalerZeroOmitted,
   bucketRetentionVersioning,
   bucketSoftDelete,
   bucketLifecycle,

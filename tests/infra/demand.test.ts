@@ -32,9 +32,9 @@ describe("nodesForDemand", () => {
 });
 
 describe("the AWS step policy", () => {
-  it("takes a group from zero to exactly nodesForDemand, as AWS reads the steps", () => {
+  it("takes a group of up to 20 nodes from zero to exactly nodesForDemand, as AWS reads the steps", () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 2000 }), slots, fc.integer({ min: 1, max: 40 }), (d, s, m) => {
+      fc.property(fc.integer({ min: 1, max: 2000 }), slots, fc.integer({ min: 1, max: 20 }), (d, s, m) => {
         expect(awsCapacityAfter(0, d, s, m)).toBe(nodesForDemand(d, s, m));
       }),
     );
@@ -42,7 +42,7 @@ describe("the AWS step policy", () => {
 
   it("from any size: max(size, nodesForDemand), so it grows to the demand and never shrinks while there is demand", () => {
     fc.assert(
-      fc.property(demand, slots, fc.integer({ min: 1, max: 40 }), fc.integer({ min: 0, max: 40 }), (d, s, m, n0) => {
+      fc.property(demand, slots, fc.integer({ min: 1, max: 20 }), fc.integer({ min: 0, max: 20 }), (d, s, m, n0) => {
         const n = Math.min(n0, m);
         const after = awsCapacityAfter(n, d, s, m);
         expect(after).toBe(Math.max(n, nodesForDemand(d, s, m)));
@@ -91,5 +91,17 @@ describe("apportionDemand", () => {
         expect(out.aws).toBeGreaterThanOrEqual(a.sessions);
       }),
     );
+  });
+});
+
+describe("AWS step adjustments for large pools", () => {
+  it("never more than 20 steps; each adds enough for the top of its range, capped at the maximum", () => {
+    fc.assert(fc.property(fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 1600 }), (max, slots, shortfall) => {
+      const steps = awsStepAdjustments(slots, max);
+      expect(steps.length).toBeLessThanOrEqual(20);
+      const added = addedFromSteps(steps, shortfall) ?? 0;
+      expect(added).toBeGreaterThanOrEqual(Math.min(max, Math.ceil(shortfall / slots)));
+      expect(added).toBeLessThanOrEqual(Math.min(max, Math.ceil(shortfall / slots) + Math.ceil(max / 20)));
+    }));
   });
 });

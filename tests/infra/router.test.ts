@@ -154,7 +154,7 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     const policies = ofType(r(), "aws:autoscaling/policy:Policy").map((p) => p.inputs);
     expect(policies.map((p) => p.policyType).sort()).toEqual(["SimpleScaling", "StepScaling"]);
     const out = one(r(), "aws:autoscaling/policy:Policy", "scale-out").inputs;
-    expect(out).toMatchObject({ adjustmentType: "ChangeInCapacity", estimatedInstanceWarmup: 300 });
+    expect(out).toMatchObject({ adjustmentType: "ChangeInCapacity", estimatedInstanceWarmup: 180 });
     expect(one(r(), "aws:autoscaling/group:Group").inputs).toMatchObject({ enabledMetrics: ["GroupDesiredCapacity"], metricsGranularity: "1Minute" });
     const max = stack === "prod" ? 8 : 2;
     expect(out.stepAdjustments).toHaveLength(max);
@@ -167,13 +167,13 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     const groupName = one(r(), "aws:autoscaling/group:Group").state.name;
     expect(high.inputs.metricQueries).toEqual([
       ...routerSeries,
-      { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: false },
+      { id: "demand", expression: "SUM([r0, r1])", label: "burst demand (slots)", returnData: false },
       { id: "capacity", returnData: false, metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: { AutoScalingGroupName: groupName }, period: 60, stat: "Maximum" } },
-      { id: "shortfall", expression: `demand - ${spec("aws")} * FILL(capacity, 0)`, label: "burst demand beyond the group's slots", returnData: true },
+      { id: "shortfall", expression: `demand - ${spec("aws")} * capacity`, label: "burst demand beyond the group's slots", returnData: true },
     ]);
     const quiet = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "aws-burst-quiet");
-    expect(quiet.inputs).toMatchObject({ evaluationPeriods: 15, datapointsToAlarm: 15, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching" });
-    expect(quiet.inputs.metricQueries).toEqual([...routerSeries, { id: "demand", expression: "SUM([FILL(r0, 0), FILL(r1, 0)])", label: "burst demand (slots)", returnData: true }]);
+    expect(quiet.inputs).toMatchObject({ evaluationPeriods: 15, datapointsToAlarm: 15, comparisonOperator: "LessThanThreshold", treatMissingData: "notBreaching" });
+    expect(quiet.inputs.metricQueries).toEqual([...routerSeries, { id: "demand", expression: "SUM([r0, r1])", label: "burst demand (slots)", returnData: true }]);
     expect(one(r(), "aws:autoscaling/policy:Policy", "scale-in").inputs).toMatchObject({ adjustmentType: "ExactCapacity", scalingAdjustment: 0, cooldown: 60 });
   });
 
@@ -191,9 +191,14 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     expect(one(r(), "gcp:compute/instanceGroupManager:InstanceGroupManager").inputs.zone).toBe("europe-west4-b");
     const policy = one(r(), "gcp:compute/autoscaler:Autoscaler").inputs.autoscalingPolicy as Inputs;
     expect(policy.cpuUtilization).toBeUndefined();
-    expect(policy.metrics).toEqual([{ name: "custom.googleapis.com/hybrid_inference/burst_demand_slots", filter: 'resource.type = "global" AND metric.labels.pool = "gcp"', singleInstanceAssignment: spec("gcp") }]);
-    // Nothing may be taken from the window's peak: the group shrinks only after a whole quiet period below it.
-    expect(policy.scaleInControl).toEqual({ timeWindowSec: 900, maxScaledInReplicas: { percent: 0 } });
+    // One specific series per router, each asking for its share x routers.
+    expect(policy.metrics).toEqual([0, 1].map((i) => ({
+      name: "custom.googleapis.com/hybrid_inference/burst_demand_slots",
+      filter: `resource.type = "global" AND metric.labels.pool = "gcp" AND metric.labels.router = "hybrid-inference-${stack}-router-${i}"`,
+      singleInstanceAssignment: spec("gcp") / 2,
+    })));
+    // At most one VM below the quiet window's peak: a value the provider sends (it omits a 0).
+    expect(policy.scaleInControl).toEqual({ timeWindowSec: 900, maxScaledInReplicas: { fixed: 1 } });
     expect(ofType(r(), "gcp:projects/iAMMember:IAMMember").filter((m) => String(m.inputs.member).includes("publisher")).map((m) => m.inputs.role)).toEqual(["roles/monitoring.metricWriter"]);
   });
 

@@ -68,6 +68,10 @@ describe("AWS provider rules", () => {
     const step = (steps: Record<string, number>[], extra: Record<string, unknown> = {}) =>
       res("aws:autoscaling/policy:Policy", "p", { policyType: "StepScaling", adjustmentType: "ExactCapacity", stepAdjustments: steps, ...extra });
     expect(problems(rules.scalingPolicyShape, step([{ metricIntervalUpperBound: 1, scalingAdjustment: 0 }, { metricIntervalLowerBound: 1, scalingAdjustment: 1 }]))).toEqual([]);
+    // 21 steps, one per node of a 21-node pool, is refused; 20 pass.
+    const perNode = (n: number) => Array.from({ length: n }, (_, i) => ({ metricIntervalLowerBound: i * 2, ...(i < n - 1 ? { metricIntervalUpperBound: (i + 1) * 2 } : {}), scalingAdjustment: i + 1 }));
+    expect(problems(rules.scalingPolicyShape, step(perNode(20)))).toEqual([]);
+    expect(problems(rules.scalingPolicyShape, step(perNode(21)))).toEqual(["a step scaling policy takes at most 20 step adjustments (got 21); use wider steps"]);
     expect(problems(rules.scalingPolicyShape, step([{ metricIntervalLowerBound: 0, metricIntervalUpperBound: 2, scalingAdjustment: 1 }, { metricIntervalLowerBound: 3, scalingAdjustment: 2 }]))).toEqual([
       "step intervals must meet without gap or overlap (one ends at 2, the next starts at 3)",
     ]);

@@ -110,3 +110,13 @@ describe("GCP provider rules", () => {
     expect(problems(rules.gcpLabelLimits, res("gcp:storage/bucket:Bucket", "b", { labels: { Team: "x" } }))).toEqual(["label key Team is not valid"]);
   });
 });
+
+describe("gcp-autoscaler-zero-omitted", () => {
+  it("a 0 in the scale-in control never reaches the API; a value that does passes", () => {
+    const autoscaler = (control: Record<string, unknown>) => res("gcp:compute/autoscaler:Autoscaler", "a", { autoscalingPolicy: { minReplicas: 0, maxReplicas: 4, scaleInControl: control } });
+    expect(problems(rules.autoscalerZeroOmitted, autoscaler({ timeWindowSec: 900, maxScaledInReplicas: { percent: 0 } }))).toEqual([
+      "0 is never sent to the API (the provider omits empty values): the setting does not exist in the cloud",
+    ]);
+    expect(problems(rules.autoscalerZeroOmitted, autoscaler({ timeWindowSec: 900, maxScaledInReplicas: { fixed: 1 } }))).toEqual([]);
+  });
+});
