@@ -13,6 +13,8 @@
  *   0 here: an assumption, Google documents only the MISSING_CUSTOM_METRIC_DATA_POINTS status, not the size it keeps.
  * Both clamp to the group's minimum and maximum. The quiet period is the stacks' scaleInQuietMinutes, shortened.
  * How it differs from the real services:
+ * - With no data it drains after the quiet period; the program's alarms and autoscaler now keep the size while every
+ *   publisher is silent (`npm run simulate` models the clouds; this stand-in is to be replaced by that model).
  * - It decides with the project's own scaling functions rather than evaluating the alarms and autoscaler the program
  *   builds, reads the exact node count rather than CloudWatch's lagging GroupDesiredCapacity, evaluates every half
  *   second, and every boot succeeds (no spot capacity shortage).

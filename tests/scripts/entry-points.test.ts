@@ -19,6 +19,7 @@ const BAD_VALUES: Record<string, [string[], RegExp]> = {
   "bench.ts": [["--runs", "0"], /--runs must be an integer from 1 to 20/],
   "local-stack.ts": [["--port", "70000"], /--port must be a port number from 1 to 65535 \(got 70000\)/],
   "plan.ts": [["--stack", "staging", "--output", "xml"], /--output must be json or table \(got xml\)/],
+  "simulate.ts": [["--stack", "staging", "--trace", "weekly"], /--trace must be all or one of step-up, .* \(got weekly\)/],
   "suite.ts": [["--concurrency", "0"], /--concurrency must be an integer from 1 to 256 \(got "0"\)/],
   "wait-healthy.ts": [["--base-url", "http://127.0.0.1:9", "--wait", "4000"], /--wait must be seconds from 0 to 3600 \(got "4000"\)/],
   "gen-label-support.ts": [["extra"], /unexpected argument extra; this command takes no flags/],
