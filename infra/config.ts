@@ -140,6 +140,8 @@ const awsSchema = z.strictObject({
   /** Deletion protection on the network load balancer. */
   deletionProtection: z.boolean().default(false),
   flowLogRetentionDays: z.number().int().refine((d) => (LOG_RETENTION_DAYS as readonly number[]).includes(d), `must be a CloudWatch Logs retention period; allowed: ${LOG_RETENTION_DAYS.join(", ")}`).default(365),
+  /** The SNS topic the routers' liveness alarm notifies (an existing topic in aws.region). */
+  alertTopicArn: z.string().regex(/^arn:aws(-[a-z]+)*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/, "must be an SNS topic ARN such as arn:aws:sns:eu-central-1:123456789012:platform-alerts").optional(),
 });
 
 const gcpSchema = z.strictObject({
@@ -156,6 +158,8 @@ const gcpSchema = z.strictObject({
   bootDiskGiB: z.number().int().min(10).max(1024).default(30),
   /** Scale the pool back to zero after this many minutes without demand. */
   scaleInQuietMinutes: z.number().int().min(5).max(120).default(15),
+  /** Cloud Monitoring notification channels the routers' liveness alert policy notifies. */
+  alertChannels: z.array(z.string().regex(/^projects\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/notificationChannels\/\d+$/, "must be a notification channel such as projects/my-project/notificationChannels/1234567890")).default([]),
 });
 
 /** A DNS name the stack's public endpoint answers on. */
@@ -237,6 +241,10 @@ export const stackConfigSchema = z
     }
     if (c.aws.desiredCapacity !== undefined && (c.aws.desiredCapacity < c.aws.minSize || c.aws.desiredCapacity > c.aws.maxSize)) {
       ctx.addIssue({ code: "custom", path: ["aws", "desiredCapacity"], message: `must lie between aws.minSize (${c.aws.minSize}) and aws.maxSize (${c.aws.maxSize})` });
+    }
+    const topicRegion = c.aws.alertTopicArn?.split(":")[3];
+    if (topicRegion !== undefined && topicRegion !== c.aws.region) {
+      ctx.addIssue({ code: "custom", path: ["aws", "alertTopicArn"], message: `must be a topic in aws.region (${c.aws.region}): an alarm notifies only a topic in its own region (got ${topicRegion})` });
     }
     if (c.gcp.zone && !c.gcp.zone.startsWith(`${c.gcp.region}-`)) {
       ctx.addIssue({ code: "custom", path: ["gcp", "zone"], message: `must be a zone of gcp.region (${c.gcp.region}-<letter>)` });

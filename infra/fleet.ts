@@ -256,6 +256,7 @@ export function createFleet(cfg: StackConfig, ctx: Pick<LabelContext, "project" 
       loadBalancerName: awsLbLogicalName(ctx, "burst"),
       slotsPerNode: spec.parallel,
       ...(fleet.router ? { publisherSources: fleet.router.egressIps, demandRouters: fleet.router.routerIds } : {}),
+      ...(cfg.aws.alertTopicArn ? { alertTopicArn: cfg.aws.alertTopicArn } : {}),
       ca: ca as PrivateCa,
       clients,
       ...(s3.kmsKeyArn ? { modelBucketKeyArn: s3.kmsKeyArn } : {}),

@@ -53,6 +53,20 @@ export class MonitoringStore {
   }
 }
 
+/**
+ * An alert policy's absence condition: a selected series that has had no point for `durationSec` opens an incident
+ * (conditionAbsent, cloud.google.com/monitoring/api/ref_v3/rest/v3/projects.alertPolicies). Returns the series
+ * absent at `now` among those that ever wrote.
+ */
+export function absentSeries(store: MonitoringStore, metric: string, filter: string, durationSec: number, now: number): string[] {
+  const out: string[] = [];
+  for (const [key, points] of store.select(metric, filter, now)) {
+    const latest = Math.max(...points.map((p) => p.ts));
+    if (now - latest >= durationSec) out.push(key);
+  }
+  return out;
+}
+
 export interface GceFinding { at: number; message: string }
 
 export class GceManagedGroup {

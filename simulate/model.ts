@@ -36,6 +36,8 @@ export interface ScalingModel {
   pools: PoolModel[];
   aws?: { group: AsgSpec; alarms: AlarmSpec[] };
   gcp?: GceAutoscalerSpec;
+  /** Cloud Monitoring alert policies with an absence condition on a metric, and whether they notify anyone. */
+  gcpAbsence: Array<{ name: string; metric: string; filter: string; durationSec: number; channels: number }>;
 }
 
 const need = <T>(v: T | undefined, what: string): T => {
@@ -136,7 +138,16 @@ export function readScalingModel(all: RuleResource[]): ScalingModel {
       return { name: p.name as PoolModel["name"], slotsPerNode, maxSlots: p.maxSlots, hourlyUsdPerSlot: p.hourlyUsdPerSlot };
     });
 
-  const model: ScalingModel = { routers, pools };
+  const gcpAbsence = all.filter((r) => r.type === "gcp:monitoring/alertPolicy:AlertPolicy").flatMap((r) =>
+    list(r.inputs.conditions).flatMap((c) => {
+      const absent = get(c, "conditionAbsent");
+      const filter = str(get(absent, "filter"));
+      if (!absent || !filter) return [];
+      const metric = /metric\.type\s*=\s*"([^"]+)"/.exec(filter)?.[1];
+      if (!metric) return [];
+      return [{ name: r.name, metric, filter, durationSec: Number(String(get(absent, "duration") ?? "0").replace(/s$/, "")), channels: list(r.inputs.notificationChannels).length }];
+    }));
+  const model: ScalingModel = { routers, pools, gcpAbsence };
   const group = all.find((r) => r.type === "aws:autoscaling/group:Group");
   if (group) {
     const name = need(str(group.inputs.name) ?? str(group.state.name), "name on the AWS group");

@@ -7,7 +7,7 @@
 import { apportionDemand } from "../infra/scaling/demand";
 import { type AlarmState, evaluateAlarm, MetricStore } from "./cloudwatch";
 import { Ec2AutoScalingGroup } from "./ec2-autoscaling";
-import { GceManagedGroup, MonitoringStore } from "./gce-autoscaler";
+import { absentSeries, GceManagedGroup, MonitoringStore } from "./gce-autoscaler";
 import type { ScalingModel } from "./model";
 import { serving, type NodeLedger, type PoolEnvironment } from "./nodes";
 import { CAPACITY_LAG_SECONDS, DEMAND_LAG_SECONDS, type Trace } from "./traces";
@@ -40,7 +40,7 @@ export interface TraceResult {
   minutes: number;
   unmetSlotMinutes: number;
   pools: PoolFigures[];
-  notifications: Array<{ minute: number; alarm: string }>;
+  notifications: Array<{ minute: number; alarm: string; cloud: "aws" | "gcp" }>;
   checks: CheckResult[];
   /** Per minute: overflow, served, and each pool's billed nodes (for tables and property tests). */
   timeline: Array<{ minute: number; overflow: number; served: number; nodes: Record<string, number>; asked: Record<string, number> }>;
@@ -78,6 +78,7 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
   });
   const alarmState = new Map<string, AlarmState>((model.aws?.alarms ?? []).map((a) => [a.name, "INSUFFICIENT_DATA"]));
   const notifications: TraceResult["notifications"] = [];
+  const openIncidents = new Set<string>();
   const timeline: TraceResult["timeline"] = [];
   let unmetTotal = 0;
   let lastPublish = -Infinity;
@@ -129,7 +130,9 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
           const e = evaluateAlarm(a, cw, t, alarmState.get(a.name) ?? "INSUFFICIENT_DATA");
           alarmState.set(a.name, e.state);
           for (const arn of e.actions) {
-            if (arn.startsWith("arn:aws:sns:")) notifications.push({ minute: t / 60, alarm: a.name });
+            if (arn.startsWith("arn:aws:sns:")) {
+              if (e.state === "ALARM") notifications.push({ minute: t / 60, alarm: a.name, cloud: "aws" });
+            }
             else asg.execute(arn, e.value, a.threshold, t);
           }
         }
@@ -139,6 +142,14 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
     if (mig) {
       if (t % 60 === 30) mig.decide(t, mon);
       mig.tick(t);
+    }
+    if (t % 60 === 30) {
+      for (const a of model.gcpAbsence) {
+        const absent = absentSeries(mon, a.metric, a.filter, a.durationSec, t).length > 0;
+        if (absent && !openIncidents.has(a.name) && a.channels > 0) notifications.push({ minute: t / 60, alarm: a.name, cloud: "gcp" });
+        if (absent) openIncidents.add(a.name);
+        else openIncidents.delete(a.name);
+      }
     }
     if (t % 60 === 0) {
       const nodes: Record<string, number> = {};
@@ -197,8 +208,14 @@ function checksOf(r: TraceResult, trace: Trace, pools: SimPool[], maxExceeded: s
   checks.push({ name: "nothing cut on the way down", passed: cut === 0, detail: cut ? `${cut} node(s) left while serving` : "every node that left had finished its requests" });
   if (trace.publishing) {
     const died = r.timeline.find((x) => !(trace.publishing?.(x.minute * 60) ?? true))?.minute;
-    const told = r.notifications.find((n) => died !== undefined && n.minute >= died);
-    checks.push({ name: "a silent publisher is notified", passed: Boolean(told), detail: told ? `${told.alarm} at minute ${told.minute} (silent from ${died})` : `no notification after the publishers stopped at minute ${died}` });
+    const clouds = pools.map((p) => p.name);
+    const told = clouds.map((c) => ({ c, n: r.notifications.find((n) => n.cloud === c && died !== undefined && n.minute >= died) }));
+    const missing = told.filter((x) => !x.n).map((x) => x.c);
+    checks.push({
+      name: "a silent publisher is notified",
+      passed: missing.length === 0,
+      detail: missing.length ? `nothing notifies on ${missing.join(", ")} after the publishers stopped at minute ${died}` : told.map((x) => `${x.c}: ${x.n?.alarm} at minute ${x.n?.minute}`).join("; ") + ` (silent from ${died})`,
+    });
   }
   if (gceFindings.length) checks.push({ name: "the GCP autoscaler reads one series", passed: false, detail: gceFindings.join("; ") });
   return checks;

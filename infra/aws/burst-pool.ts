@@ -48,6 +48,8 @@ export interface AwsBurstPoolArgs {
   publisherSources?: pulumi.Input<string>[];
   /** The routers' names, as they publish demand (the Router dimension): the alarms add their series up. */
   demandRouters?: string[];
+  /** The SNS topic the routers' liveness alarm notifies. */
+  alertTopicArn?: string;
   /** Deletion protection on the network load balancer. */
   deletionProtection: boolean;
   flowLogRetentionDays: number;
@@ -145,6 +147,31 @@ export function shortfallQueries(routers: readonly string[], groupName: pulumi.I
   ];
 }
 
+/** Minutes a router may publish nothing before its liveness alarm notifies. */
+export const PUBLISHER_SILENT_MINUTES = 5;
+
+/**
+ * Each router's publishing as the liveness alarm reads it: the sample count of its series per minute, filled with 0
+ * over the whole range, and the smallest of them; below 1 for PUBLISHER_SILENT_MINUTES means a router went silent.
+ */
+export function publisherLivenessQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
+  const ids = routers.map((_, i) => `c${i}`);
+  return [
+    ...routers.map((router, i) => ({
+      id: ids[i] as string,
+      returnData: false,
+      metric: {
+        namespace: DEMAND_METRIC.awsNamespace,
+        metricName: DEMAND_METRIC.awsMetricName,
+        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
+        period: ALARM_PERIOD_SECONDS,
+        stat: "SampleCount",
+      },
+    })),
+    { id: "published", expression: `MIN([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`, label: "points from the quietest router", returnData: true },
+  ];
+}
+
 /** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
 export class AwsBurstPool extends pulumi.ComponentResource {
   readonly network: AwsNetwork;
@@ -168,6 +195,7 @@ export class AwsBurstPool extends pulumi.ComponentResource {
   readonly scaleIn?: aws.autoscaling.Policy;
   readonly demandHigh?: aws.cloudwatch.MetricAlarm;
   readonly demandQuiet?: aws.cloudwatch.MetricAlarm;
+  readonly publisherSilent?: aws.cloudwatch.MetricAlarm;
   readonly groupName: pulumi.Output<string>;
 
   constructor(name: string, args: AwsBurstPoolArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -440,6 +468,23 @@ export class AwsBurstPool extends pulumi.ComponentResource {
         // routers' liveness alarm tells the operators.
         treatMissingData: "notBreaching",
         alarmActions: [this.scaleIn.arn],
+        tags,
+      }, child);
+    }
+
+    // A router whose publisher stops leaves the pool without a signal (it holds its size): say so.
+    if (routers.length > 0) {
+      const notify = args.alertTopicArn ? [args.alertTopicArn] : [];
+      this.publisherSilent = new aws.cloudwatch.MetricAlarm(`${name}-publisher-silent`, {
+        alarmDescription: `A router published no AWS burst demand for ${PUBLISHER_SILENT_MINUTES} minutes: the pool holds its size and cannot scale (docs/runbook.md)`,
+        metricQueries: publisherLivenessQueries(routers),
+        evaluationPeriods: PUBLISHER_SILENT_MINUTES,
+        datapointsToAlarm: PUBLISHER_SILENT_MINUTES,
+        threshold: 1,
+        comparisonOperator: "LessThanThreshold",
+        treatMissingData: "breaching",
+        alarmActions: notify,
+        okActions: notify,
         tags,
       }, child);
     }

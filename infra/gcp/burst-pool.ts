@@ -35,6 +35,8 @@ export interface GcpBurstPoolArgs {
   accountId: string;
   /** The routers that publish demand (their HI_ROUTER_ID): one autoscaling signal each. */
   demandRouters?: string[];
+  /** Notification channels for the routers' liveness alert policy. */
+  alertChannels?: string[];
   /** Service account id of the routers' demand publisher; none without routers. */
   publisherAccountId?: string;
   /** Signs the load balancer's certificate; the routers trust it. */
@@ -91,6 +93,9 @@ export function sshSourcesByFamily(adminCidrs: string[]): { v4: string[]; v6: st
   return { v4: [IAP_RANGE, ...adminCidrs.filter((c) => parseCidr(c)?.family === 4)], v6 };
 }
 
+/** Seconds a router may publish nothing before the liveness alert policy opens an incident. */
+export const PUBLISHER_SILENT_SECONDS = 300;
+
 /** GCP spot burst pool: a managed instance group of Spot VMs behind a global HTTPS load balancer that admits only the routers. */
 export class GcpBurstPool extends pulumi.ComponentResource {
   readonly network: gcp.compute.Network;
@@ -100,6 +105,7 @@ export class GcpBurstPool extends pulumi.ComponentResource {
   readonly healthCheck: gcp.compute.HealthCheck;
   readonly group: gcp.compute.InstanceGroupManager;
   readonly autoscaler: gcp.compute.Autoscaler;
+  readonly publisherSilent?: gcp.monitoring.AlertPolicy;
   readonly firewalls: gcp.compute.Firewall[];
   /** The routers' service-account key (JSON) for Cloud Monitoring writes. */
   readonly publisherKeyJson?: pulumi.Output<string>;
@@ -281,6 +287,28 @@ export class GcpBurstPool extends pulumi.ComponentResource {
         scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { fixed: 1 } },
       },
     }, child);
+
+    // A router whose publisher stops leaves its signal without points (the autoscaler keeps the size): say so. The
+    // absence condition holds per series, so one silent router is enough.
+    if (routers.length > 0) {
+      this.publisherSilent = new gcp.monitoring.AlertPolicy(`${name}-publisher-silent`, {
+        project,
+        displayName: `${name}: a router's burst demand publisher is silent`,
+        combiner: "OR",
+        severity: "WARNING",
+        conditions: [{
+          displayName: `no GCP burst demand from a router for ${PUBLISHER_SILENT_SECONDS / 60} minutes`,
+          conditionAbsent: {
+            filter: `metric.type = "${DEMAND_METRIC.gcpMetricType}" AND ${demandFilter}`,
+            duration: `${PUBLISHER_SILENT_SECONDS}s`,
+            aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MAX" }],
+          },
+        }],
+        notificationChannels: args.alertChannels ?? [],
+        documentation: { content: "The pool holds its size and cannot scale while a router is silent (docs/runbook.md).", mimeType: "text/markdown" },
+        userLabels: labels,
+      }, child);
+    }
 
     // The routers publish demand as a service account that may only write metrics (roles/monitoring.metricWriter);
     // Hetzner has no workload identity, so its key is delivered to the routers as a secret.

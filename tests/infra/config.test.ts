@@ -98,6 +98,12 @@ describe("stack config", () => {
     expect(rejects("gcp.minReplicas", 5)).toContain("must not exceed gcp.maxReplicas (2)");
   });
 
+  it("takes the liveness alert's SNS topic only as an ARN in aws.region, and GCP channels only as channel names", () => {
+    expect(rejects("aws.alertTopicArn", "platform-alerts")).toContain("hybrid-inference:aws.alertTopicArn must be an SNS topic ARN");
+    expect(rejects("aws.alertTopicArn", "arn:aws:sns:us-east-1:123456789012:platform-alerts")).toContain("must be a topic in aws.region (eu-central-1)");
+    expect(rejects("gcp.alertChannels", ["ops@example.com"])).toContain("must be a notification channel such as projects/");
+  });
+
   it("rejects a desired capacity outside min..max", () => {
     expect(rejects("aws.desiredCapacity", 9)).toContain("hybrid-inference:aws.desiredCapacity must lie between");
   });

@@ -175,6 +175,10 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     expect(quiet.inputs).toMatchObject({ evaluationPeriods: 15, datapointsToAlarm: 15, comparisonOperator: "LessThanThreshold", treatMissingData: "notBreaching" });
     expect(quiet.inputs.metricQueries).toEqual([...routerSeries, { id: "demand", expression: "SUM([r0, r1])", label: "burst demand (slots)", returnData: true }]);
     expect(one(r(), "aws:autoscaling/policy:Policy", "scale-in").inputs).toMatchObject({ adjustmentType: "ExactCapacity", scalingAdjustment: 0, cooldown: 60 });
+    // A silent router notifies the stack's topic after 5 minutes.
+    const silent = one(r(), "aws:cloudwatch/metricAlarm:MetricAlarm", "publisher-silent").inputs;
+    expect(silent).toMatchObject({ evaluationPeriods: 5, datapointsToAlarm: 5, threshold: 1, comparisonOperator: "LessThanThreshold", treatMissingData: "breaching", alarmActions: ["arn:aws:sns:eu-central-1:123456789012:platform-alerts"] });
+    expect((silent.metricQueries as Inputs[]).at(-1)).toMatchObject({ expression: "MIN([FILL(c0, 0), FILL(c1, 0)])", returnData: true });
   });
 
   it("AWS: the routers' key may only PutMetricData in the demand namespace, from the routers' addresses", () => {
@@ -200,6 +204,9 @@ describe.each(["staging", "prod"])("the %s stack scales its burst pools from zer
     // At most one VM below the quiet window's peak: a value the provider sends (it omits a 0).
     expect(policy.scaleInControl).toEqual({ timeWindowSec: 900, maxScaledInReplicas: { fixed: 1 } });
     expect(ofType(r(), "gcp:projects/iAMMember:IAMMember").filter((m) => String(m.inputs.member).includes("publisher")).map((m) => m.inputs.role)).toEqual(["roles/monitoring.metricWriter"]);
+    const alert = one(r(), "gcp:monitoring/alertPolicy:AlertPolicy").inputs;
+    expect(alert.notificationChannels).toEqual([`projects/acme-inference-${stack}/notificationChannels/1234567890`]);
+    expect((alert.conditions as Inputs[])[0]?.conditionAbsent).toMatchObject({ duration: "300s", filter: 'metric.type = "custom.googleapis.com/hybrid_inference/burst_demand_slots" AND resource.type = "global" AND metric.labels.pool = "gcp"' });
   });
 
   it("gives each router the publisher, its settings and its secrets, root-only, under a timer", () => {
