@@ -32,6 +32,8 @@ export interface PoolModel {
 
 export interface ScalingModel {
   routers: RouterPublisher[];
+  /** The routers' failover: a pool with demand and no node up this long is starved (undefined: no failover). */
+  failoverSeconds?: number;
   /** In the routers' spill-over order (cheapest first), as HI_POOLS lists them. */
   pools: PoolModel[];
   aws?: { group: AsgSpec; alarms: AlarmSpec[] };
@@ -118,11 +120,13 @@ export function readScalingModel(all: RuleResource[]): ScalingModel {
   const fleet = readRenderedFleet(all);
   const routers: RouterPublisher[] = [];
   let poolOrder: Array<{ name: string; maxSlots: number; hourlyUsdPerSlot: number }> = [];
+  let failoverSeconds: number | undefined;
   for (const r of fleet.routers) {
     const settings = fileAt(r.cloudConfig, PUBLISHER_PATHS.settings)?.content;
     if (!settings) continue;
     const env = envFileSettings(settings);
     if (!poolOrder.length) poolOrder = JSON.parse(env.HI_POOLS ?? "[]") as typeof poolOrder;
+    if (env.HI_FAILOVER_SECONDS !== undefined) failoverSeconds = Number(env.HI_FAILOVER_SECONDS);
     routers.push({
       id: need(env.HI_ROUTER_ID, `HI_ROUTER_ID in ${r.name}'s publisher settings`),
       ...(env.HI_CW_NAMESPACE ? { aws: { namespace: env.HI_CW_NAMESPACE, metricName: need(env.HI_CW_METRIC, "HI_CW_METRIC"), dimension: need(env.HI_CW_DIMENSION, "HI_CW_DIMENSION") } } : {}),
@@ -147,7 +151,7 @@ export function readScalingModel(all: RuleResource[]): ScalingModel {
       if (!metric) return [];
       return [{ name: r.name, metric, filter, durationSec: Number(String(get(absent, "duration") ?? "0").replace(/s$/, "")), channels: list(r.inputs.notificationChannels).length }];
     }));
-  const model: ScalingModel = { routers, pools, gcpAbsence };
+  const model: ScalingModel = { routers, pools, gcpAbsence, ...(failoverSeconds !== undefined ? { failoverSeconds } : {}) };
   const group = all.find((r) => r.type === "aws:autoscaling/group:Group");
   if (group) {
     const name = need(str(group.inputs.name) ?? str(group.state.name), "name on the AWS group");

@@ -43,7 +43,7 @@ export interface TraceResult {
   notifications: Array<{ minute: number; alarm: string; cloud: "aws" | "gcp" }>;
   checks: CheckResult[];
   /** Per minute: overflow, served, and each pool's billed nodes (for tables and property tests). */
-  timeline: Array<{ minute: number; overflow: number; served: number; nodes: Record<string, number>; asked: Record<string, number> }>;
+  timeline: Array<{ minute: number; overflow: number; served: number; nodes: Record<string, number>; asked: Record<string, number>; refused: Record<string, number> }>;
 }
 
 interface SimPool {
@@ -79,6 +79,7 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
   const alarmState = new Map<string, AlarmState>((model.aws?.alarms ?? []).map((a) => [a.name, "INSUFFICIENT_DATA"]));
   const notifications: TraceResult["notifications"] = [];
   const openIncidents = new Set<string>();
+  const starvingSince: Record<string, number> = {};
   const timeline: TraceResult["timeline"] = [];
   let unmetTotal = 0;
   let lastPublish = -Infinity;
@@ -98,7 +99,17 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
       nodes.forEach((n, i) => (n.sessions = Math.max(0, Math.min(p.slots, take - i * p.slots))));
       if (nodes.length && p.firstHealthy === undefined && p.firstAsked !== undefined) p.firstHealthy = t;
     }
-    const asked = apportionDemand(rest, model.pools.map((p) => ({ name: p.name, sessions: served[p.name] ?? 0, maxSlots: p.maxSlots, hourlyUsdPerSlot: p.hourlyUsdPerSlot })));
+    // The routers' failover (publish-demand.sh): a pool with demand and no node up for the rendered failover time is
+    // starved, and its share of the queue goes on to the next pool as well.
+    const inputs = model.pools.map((p) => ({ name: p.name, sessions: served[p.name] ?? 0, maxSlots: p.maxSlots, hourlyUsdPerSlot: p.hourlyUsdPerSlot }));
+    const plain = apportionDemand(rest, inputs);
+    for (const p of pools) {
+      const down = serving(p.ledger, t).length === 0;
+      if (down && (plain[p.name] ?? 0) > 0) starvingSince[p.name] ??= t;
+      else delete starvingSince[p.name];
+    }
+    const starved = (name: string) => model.failoverSeconds !== undefined && starvingSince[name] !== undefined && t - (starvingSince[name] as number) >= model.failoverSeconds;
+    const asked = apportionDemand(rest, inputs.map((p) => ({ ...p, starved: starved(p.name) })));
     unmetTotal += (rest * STEP_SECONDS) / 60;
     for (const p of pools) {
       const a = asked[p.name] ?? 0;
@@ -153,8 +164,12 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
     }
     if (t % 60 === 0) {
       const nodes: Record<string, number> = {};
-      for (const p of pools) nodes[p.name] = p.billed(t);
-      timeline.push({ minute: t / 60, overflow, served: overflow - rest, nodes, asked: { ...asked } });
+      const refused: Record<string, number> = {};
+      for (const p of pools) {
+        nodes[p.name] = p.billed(t);
+        refused[p.name] = p.ledger.refusedLaunches;
+      }
+      timeline.push({ minute: t / 60, overflow, served: overflow - rest, nodes, asked: { ...asked }, refused });
     }
   }
   const poolFigures = pools.map((p): PoolFigures => ({
@@ -168,27 +183,30 @@ export function simulate(model: ScalingModel, trace: Trace): TraceResult {
     refusedLaunches: p.ledger.refusedLaunches,
   }));
   const result: TraceResult = { trace: trace.name, description: trace.description, minutes: trace.minutes, unmetSlotMinutes: round(unmetTotal), pools: poolFigures, notifications, checks: [], timeline };
-  result.checks = checksOf(result, trace, pools, maxExceeded, mig?.findings.map((f) => f.message) ?? []);
+  result.checks = checksOf(result, trace, pools, maxExceeded, mig?.findings.map((f) => f.message) ?? [], Math.ceil((model.failoverSeconds ?? 0) / 60));
   return result;
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
-function checksOf(r: TraceResult, trace: Trace, pools: SimPool[], maxExceeded: string, gceFindings: string[]): CheckResult[] {
+function checksOf(r: TraceResult, trace: Trace, pools: SimPool[], maxExceeded: string, gceFindings: string[], failoverMinutes: number): CheckResult[] {
   const checks: CheckResult[] = [];
   checks.push({ name: "never above the maximum", passed: !maxExceeded, detail: maxExceeded || "every pool stayed within its maximum" });
   // Served within the bound: once demand has lasted SERVE_BOUND_MINUTES, the routers serve it, up to the slots of
   // the pools that had spot capacity all that time.
   const misses: string[] = [];
   for (const row of r.timeline) {
-    const window = r.timeline.filter((x) => x.minute > row.minute - SERVE_BOUND_MINUTES && x.minute <= row.minute);
-    if (row.minute < SERVE_BOUND_MINUTES || window.length < SERVE_BOUND_MINUTES) continue;
+    // A pool without spot capacity in the bound's window gives the routers' failover its time as well.
+    const shortOf = (minutes: number) => pools.some((p) => r.timeline.some((x) => x.minute > row.minute - minutes && x.minute <= row.minute && !(trace.capacity?.(p.name, x.minute * 60) ?? true)));
+    const bound = SERVE_BOUND_MINUTES + (shortOf(SERVE_BOUND_MINUTES + failoverMinutes) ? failoverMinutes : 0);
+    const window = r.timeline.filter((x) => x.minute > row.minute - bound && x.minute <= row.minute);
+    if (row.minute < bound || window.length < bound) continue;
     const lasting = Math.min(...window.map((x) => x.overflow));
-    const available = pools.filter((p) => window.every((x) => trace.capacity?.(p.name, x.minute * 60) ?? true)).reduce((n, p) => n + p.max * p.slots, 0);
+    const available = pools.filter((p) => window.slice(-SERVE_BOUND_MINUTES).every((x) => trace.capacity?.(p.name, x.minute * 60) ?? true)).reduce((n, p) => n + p.max * p.slots, 0);
     const expected = Math.min(lasting, available);
     if (row.served < expected) misses.push(`minute ${row.minute}: served ${row.served} of ${expected}`);
   }
-  checks.push({ name: `served within ${SERVE_BOUND_MINUTES} minutes`, passed: misses.length === 0, detail: misses.length ? `${misses.length} minute(s) short, first ${misses[0]}` : "every lasting demand was served within the bound" });
+  checks.push({ name: `served within ${SERVE_BOUND_MINUTES} minutes (plus the failover time for a pool without capacity)`, passed: misses.length === 0, detail: misses.length ? `${misses.length} minute(s) short, first ${misses[0]}` : "every lasting demand was served within the bound" });
   // No growth past need: a pool grows only toward its demand (one step's width of rounding), never creeps on top of
   // the nodes it has. Holding nodes while demand falls is the scale-in rule's business, not a failure here.
   const creep: string[] = [];
@@ -198,6 +216,8 @@ function checksOf(r: TraceResult, trace: Trace, pools: SimPool[], maxExceeded: s
       const before = r.timeline[i - 1];
       if (!before || (row.nodes[p.name] ?? 0) <= (before.nodes[p.name] ?? 0)) continue;
       const window = r.timeline.filter((x) => x.minute > row.minute - SERVE_BOUND_MINUTES && x.minute <= row.minute);
+      // Launches catching up on a size asked for while the cloud refused them are late, not creep.
+      if ((row.refused[p.name] ?? 0) > ((window[0] as (typeof window)[number]).refused[p.name] ?? 0) || (row.refused[p.name] ?? 0) > (before.refused[p.name] ?? 0)) continue;
       const need = Math.ceil(Math.max(...window.map((x) => x.asked[p.name] ?? 0)) / p.slots);
       const nodes = row.nodes[p.name] ?? 0;
       if (nodes > Math.min(p.max, need + width)) creep.push(`${p.name} had ${nodes} nodes for a need of ${need} at minute ${row.minute}`);

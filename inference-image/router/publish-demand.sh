@@ -14,7 +14,9 @@
 #                     HI_AWS_CREDENTIALS: a root-only file with AWS_ACCESS_KEY_ID= and AWS_SECRET_ACCESS_KEY= lines
 #   GCP (optional):   HI_GCP_PROJECT HI_GCP_METRIC_TYPE HI_GCP_POOL_LABEL HI_GCP_KEY_FILE (service-account JSON)
 #                     [HI_GCP_TOKEN_URL HI_GCP_MONITORING_URL]
-#   HI_STATE_DIR      where the GCP token is cached (default /run/hybrid-inference/publisher)
+#   HI_STATE_DIR      where the GCP token and the pools' starving times are kept (default /run/hybrid-inference/publisher)
+#   HI_FAILOVER_SECONDS  a pool with demand and no node up for this long is starved (default 420): its share of
+#                     the queue also goes to the next pool, until it serves again
 # Usage: publish-demand.sh [--print-demand]   (--print-demand prints the demand JSON and sends nothing)
 # Exit codes: 0 published, 30 bad settings, 31 stats unreadable, 32 CloudWatch refused, 33 Cloud Monitoring refused.
 set -euo pipefail
@@ -43,10 +45,11 @@ stats_csv() {
 }
 
 # The base queue is every request waiting in backend base (its own queue and its servers'); a pool's sessions are
-# its backend's current sessions. The queue goes to the pools in spill-over order, each up to its free slots.
+# its backend's current sessions. The queue goes to the pools in spill-over order, each up to its free slots; a
+# starved pool ($1, a JSON array of names) keeps asking for its share but leaves it to the next pool as well.
 # This is apportionDemand in infra/scaling/demand.ts; a test holds the two to the same answers.
 demand_json() {
-  jq -R -s --argjson pools "$HI_POOLS" '
+  jq -R -s --argjson pools "$HI_POOLS" --argjson starved "${1:-[]}" '
     (split("\n") | map(select(length > 0))) as $lines
     | ($lines[0] | ltrimstr("# ") | split(",")) as $h
     | ($h | index("pxname")) as $px | ($h | index("svname")) as $sv | ($h | index("qcur")) as $qc | ($h | index("scur")) as $sc
@@ -56,7 +59,7 @@ demand_json() {
         ([$rows[] | select(.px == ("burst_" + $p.name) and .sv == "BACKEND") | .scur] | add // 0 | floor) as $sessions
         | ([0, ($p.maxSlots - $sessions)] | max) as $free
         | ([.rest, $free] | min) as $take
-        | .rest -= $take
+        | (if ($starved | index($p.name)) != null then . else .rest -= $take end)
         | .out[$p.name] = ($sessions + $take))
     | .out'
 }
@@ -118,10 +121,48 @@ put_monitoring() {
       "${HI_GCP_MONITORING_URL:-https://monitoring.googleapis.com}/v3/projects/${project}/timeSeries" >/dev/null
 }
 
+# "name down" per pool: down when its backend (the pool's load balancer) is not UP, i.e. no node serves behind it.
+pool_states() {
+  jq -R -s -r --argjson pools "$HI_POOLS" '
+    (split("\n") | map(select(length > 0))) as $lines
+    | ($lines[0] | ltrimstr("# ") | split(",")) as $h
+    | ($h | index("pxname")) as $px | ($h | index("svname")) as $sv | ($h | index("status")) as $st
+    | [$lines[1:][] | split(",") | {px: .[$px], sv: .[$sv], status: .[$st]}] as $rows
+    | $pools[] | .name as $n
+    | "\($n) \([$rows[] | select(.px == ("burst_" + $n) and .sv == "BACKEND") | .status] | (.[0] // "DOWN") != "UP")"'
+}
+
+# Pools that have had demand and no node up for HI_FAILOVER_SECONDS (no spot capacity, a quota, a broken boot),
+# as a JSON array; when each started to starve is kept in the state directory, across runs of the timer.
+starved_pools() {
+  local csv=$1 demand=$2 state=${HI_STATE_DIR:-/run/hybrid-inference/publisher} now name down since out=()
+  if ! mkdir -p "$state" 2>/dev/null; then
+    log "warning: $state is not writable: no failover between pools"
+    printf '[]\n'
+    return 0
+  fi
+  now=$(date +%s)
+  while read -r name down; do
+    if [ "$down" = true ] && [ "$(jq -r --arg n "$name" '.[$n] // 0' <<<"$demand")" != 0 ]; then
+      [ -f "$state/starving-$name" ] || printf '%s\n' "$now" >"$state/starving-$name"
+      since=$(cat "$state/starving-$name")
+      if [ $((now - since)) -ge "${HI_FAILOVER_SECONDS:-420}" ]; then out+=("$name"); fi
+    else
+      rm -f "$state/starving-$name"
+    fi
+  done < <(pool_states <<<"$csv")
+  jq -cn '$ARGS.positional' --args "${out[@]}"
+}
+
 main() {
-  local csv demand rc=0
+  local csv demand starved rc=0
   csv=$(stats_csv) || die "$E_STATS" "cannot read HAProxy's stats"
   demand=$(demand_json <<<"$csv") || die "$E_STATS" "cannot parse HAProxy's stats"
+  starved=$(starved_pools "$csv" "$demand") || die "$E_STATS" "cannot read the pools' states"
+  if [ "$starved" != "[]" ]; then
+    log "starved (demand and no node up for ${HI_FAILOVER_SECONDS:-420} s): $(jq -r 'join(", ")' <<<"$starved"); their share goes to the next pool too"
+    demand=$(demand_json "$starved" <<<"$csv") || die "$E_STATS" "cannot parse HAProxy's stats"
+  fi
   if [ "${1:-}" = "--print-demand" ]; then
     printf '%s\n' "$demand"
     return 0

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { DEMAND_METRIC, PUBLISH_INTERVAL_SECONDS } from "../scaling/demand";
+import { DEMAND_METRIC, FAILOVER_SECONDS, PUBLISH_INTERVAL_SECONDS } from "../scaling/demand";
 import { ROUTER_DRAIN } from "./haproxy";
 import { ROUTER_PATHS } from "./router-spec";
 
@@ -35,6 +35,7 @@ export function renderPublisherEnv(routerId: string, s: PublisherSettings): stri
     envLine("HI_ROUTER_ID", routerId),
     envLine("HI_POOLS", JSON.stringify(s.pools)),
     envLine("HI_STATS_SOCKET", ROUTER_PATHS.statsSocket),
+    envLine("HI_FAILOVER_SECONDS", String(FAILOVER_SECONDS)),
     ...(s.aws ? [
       envLine("HI_CW_REGION", s.aws.region),
       envLine("HI_CW_NAMESPACE", DEMAND_METRIC.awsNamespace),

@@ -7,6 +7,8 @@
  * slots it has free at its maximum size. Every cloud's scaling maps demand to nodes with nodesForDemand.
  */
 
+import { BURST_BOOT_SECONDS } from "../timeouts";
+
 /** Where the routers publish demand; named once, read by the publisher, the alarms and the autoscaler. */
 export const DEMAND_METRIC = {
   /** CloudWatch: namespace, metric name, and the dimension that names the pool. */
@@ -32,9 +34,17 @@ export interface PoolDemandInput {
   maxSlots: number;
   /** Spot price per slot: cheaper pools take the queue first, as the routers spill to them first. */
   hourlyUsdPerSlot: number;
+  /** Demand and no node up for FAILOVER_SECONDS: it keeps asking for its share, and the next pool gets it too. */
+  starved?: boolean;
 }
 
-/** Splits the base queue across the pools, cheapest first, each up to its free slots; returns demand per pool. */
+/**
+ * How long a pool may have demand and no node up before its share of the queue also goes to the next pool: a spot
+ * node's boot to healthy and two alarm periods, so an ordinary start from zero never asks both pools.
+ */
+export const FAILOVER_SECONDS = BURST_BOOT_SECONDS + 2 * ALARM_PERIOD_SECONDS;
+
+/** Splits the base queue across the pools, cheapest first, each up to its free slots (a starved pool's share goes on to the next as well); returns demand per pool. */
 export function apportionDemand(baseQueue: number, pools: readonly PoolDemandInput[]): Record<string, number> {
   let rest = Math.max(0, Math.floor(baseQueue));
   const out: Record<string, number> = {};
@@ -43,7 +53,7 @@ export function apportionDemand(baseQueue: number, pools: readonly PoolDemandInp
     const sessions = Math.max(0, Math.floor(p.sessions));
     const free = Math.max(0, p.maxSlots - sessions);
     const take = Math.min(rest, free);
-    rest -= take;
+    if (!p.starved) rest -= take;
     out[p.name] = sessions + take;
   }
   return out;

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from "node:child_process";
 import { createVerify, generateKeyPairSync } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -27,7 +27,7 @@ const POOLS = [
 
 function publish(env: Record<string, string>, args: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn("bash", [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HI_ROUTER_ID: "router-0", HI_POOLS: JSON.stringify(POOLS), ...env } });
+    const child = spawn("bash", [SCRIPT, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HI_ROUTER_ID: "router-0", HI_POOLS: JSON.stringify(POOLS), HI_STATE_DIR: path.join(dir, "state-default"), ...env } });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString()));
@@ -73,10 +73,10 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A `show stat` in HAProxy's own column layout, with the queue and session counts given. */
-function statCsv(rows: { px: string; sv: string; qcur?: number; scur?: number }[]): string {
+function statCsv(rows: { px: string; sv: string; qcur?: number; scur?: number; status?: string }[]): string {
   const cols = header.replace(/^# /, "").split(",");
-  const line = (r: { px: string; sv: string; qcur?: number; scur?: number }) =>
-    cols.map((c) => (c === "pxname" ? r.px : c === "svname" ? r.sv : c === "qcur" ? String(r.qcur ?? 0) : c === "scur" ? String(r.scur ?? 0) : "")).join(",");
+  const line = (r: { px: string; sv: string; qcur?: number; scur?: number; status?: string }) =>
+    cols.map((c) => (c === "pxname" ? r.px : c === "svname" ? r.sv : c === "qcur" ? String(r.qcur ?? 0) : c === "scur" ? String(r.scur ?? 0) : c === "status" ? (r.status ?? "UP") : "")).join(",");
   return [header, ...rows.map(line), ""].join("\n");
 }
 
@@ -106,6 +106,31 @@ describe("the demand the routers publish", () => {
       { numRuns: 20 },
     );
   }, 60_000);
+
+  it("fails over: a pool with demand and its backend down for HI_FAILOVER_SECONDS leaves its share to the next pool too, and stops once it is up", async () => {
+    const state = path.join(dir, "failover-state");
+    const rows = (gcpStatus: string) => [
+      { px: "base", sv: "BACKEND", qcur: 6, scur: 2 },
+      { px: "burst_aws", sv: "BACKEND", scur: 0, status: "UP" },
+      { px: "burst_gcp", sv: "BACKEND", scur: 0, status: gcpStatus },
+    ];
+    const file = path.join(dir, "failover.csv");
+    const run = async (gcpStatus: string) => {
+      writeFileSync(file, statCsv(rows(gcpStatus)));
+      const r = await publish({ HI_STATS_CSV: file, HI_STATE_DIR: state, HI_FAILOVER_SECONDS: "60" }, ["--print-demand"]);
+      return JSON.parse(r.stdout) as Record<string, number>;
+    };
+    // Down with demand: starving from now, not yet starved.
+    expect(await run("DOWN")).toEqual({ gcp: 4, aws: 2 });
+    // Starving for longer than the failover time: the next pool gets the whole queue as well.
+    writeFileSync(path.join(state, "starving-gcp"), `${Math.floor(Date.now() / 1000) - 61}\n`);
+    const failedOver = await run("DOWN");
+    expect(failedOver).toEqual(apportionDemand(6, POOLS.map((p) => ({ ...p, sessions: 0, starved: p.name === "gcp" }))));
+    expect(failedOver).toEqual({ gcp: 4, aws: 6 });
+    // Up again: back to the plain split, and the starving time is forgotten.
+    expect(await run("UP")).toEqual({ gcp: 4, aws: 2 });
+    expect(existsSync(path.join(state, "starving-gcp"))).toBe(false);
+  });
 
   it("refuses bad settings with exit 30", async () => {
     expect((await publish({ HI_POOLS: "nope" })).code).toBe(30);

@@ -105,3 +105,18 @@ describe("AWS step adjustments for large pools", () => {
     }));
   });
 });
+
+describe("failover between pools", () => {
+  it("a starved pool keeps its ask and the next pool gets the same share; nothing else changes", () => {
+    fc.assert(fc.property(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 8 }), fc.integer({ min: 0, max: 8 }), (queue, s0, s1) => {
+      const pools = [{ name: "gcp", sessions: s0, maxSlots: 8, hourlyUsdPerSlot: 0.01 }, { name: "aws", sessions: s1, maxSlots: 16, hourlyUsdPerSlot: 0.02 }];
+      const plain = apportionDemand(queue, pools);
+      const failover = apportionDemand(queue, pools.map((p) => ({ ...p, starved: p.name === "gcp" })));
+      expect(failover.gcp).toBe(plain.gcp);
+      const gcpTake = (plain.gcp ?? 0) - s0;
+      expect(failover.aws).toBe(s1 + Math.min(Math.max(0, 16 - s1), queue));
+      expect(failover.aws).toBeGreaterThanOrEqual(plain.aws ?? 0);
+      expect((failover.aws ?? 0) - (plain.aws ?? 0)).toBeLessThanOrEqual(gcpTake);
+    }));
+  });
+});
