@@ -17,10 +17,12 @@ import { withHogs } from "./hogs";
 import { type Candidate, candidateName, chooseLaunch, type LaunchChoice, launchCandidates, type MatrixCell, runLaunchMatrix } from "./launch-matrix";
 import { type RouterBench, runRouterBench } from "./router";
 import { type RollingBench, runRollingBench } from "./rolling";
+import type { SimulationDocument } from "../../simulate/cli";
+import { runScalingBench } from "./scaling";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-export const SECTIONS = ["loops", "launch", "suite-hogs", "router", "rolling", "ceiling", "cold-start"] as const;
+export const SECTIONS = ["loops", "launch", "suite-hogs", "router", "rolling", "scaling", "ceiling", "cold-start"] as const;
 export type Section = (typeof SECTIONS)[number];
 
 export interface BenchOptions {
@@ -74,6 +76,7 @@ export interface BenchResult {
   suite_under_hogs?: SuiteUnderHogs;
   router?: RouterBench;
   rolling?: RollingBench;
+  scaling?: SimulationDocument[];
   runner_ceiling_rps?: number;
   cold_start?: ColdStartResult;
 }
@@ -181,6 +184,7 @@ export async function runBench(o: BenchOptions): Promise<BenchResult> {
   if (want("suite-hogs")) result.suite_under_hogs = await suiteUnderHogs(o.suiteHogs, derivedSpec.threads, o.progress);
   if (want("router")) result.router = await runRouterBench({ durationS: o.loadDurationS, rounds: o.rounds, progress: o.progress });
   if (want("rolling")) result.rolling = await runRollingBench({ progress: o.progress });
+  if (want("scaling")) result.scaling = await runScalingBench(o.progress);
   if (want("ceiling")) {
     o.progress("runner ceiling against the loopback stub");
     result.runner_ceiling_rps = (await measureCeiling(3000)).rps;

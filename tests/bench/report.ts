@@ -5,6 +5,7 @@ import type { MatrixCell } from "./launch-matrix";
 import type { BenchResult } from "./measure";
 import { routerMarkdown, routerRows, SPILL_HEAD, TTFT_HEAD } from "./router-report";
 import { ROLLING_HEAD, rollingMarkdown, rollingRows } from "./rolling-report";
+import { SCALING_HEAD, scalingMarkdown, scalingRows } from "./scaling-report";
 
 const plain = { style: { head: [], border: [] } };
 const condition = (hogs: number) => (hogs === 0 ? "quiet" : `${hogs} hog${hogs > 1 ? "s" : ""}`);
@@ -57,6 +58,11 @@ export function benchTables(b: BenchResult): string {
     for (const r of rollingRows(b.rolling)) t.push(r);
     out.push(t.toString());
   }
+  for (const doc of b.scaling ?? []) {
+    const t = new Table({ ...plain, head: [`${doc.stack}: ${SCALING_HEAD[0]}`, ...SCALING_HEAD.slice(1)] });
+    for (const r of scalingRows(doc)) t.push(r);
+    out.push(t.toString());
+  }
   const s = b.suite_under_hogs;
   if (s) out.push(`--suite all beside ${s.hogs} CPU hogs (threads ${s.threads}): exit ${s.exit_code}, ${s.summary ? `${s.summary.passed}/${s.summary.total} passed` : "no summary"}, ${(s.wall_ms / 1000).toFixed(1)} s${s.error ? `; ${s.error}` : ""}${s.failed.length ? `; failed: ${s.failed.join(" | ")}` : ""}`);
   if (b.cold_start) out.push(coldStartTable(b.cold_start));
@@ -72,6 +78,7 @@ export function missingSections(b: BenchResult): string[] {
   if (!b.suite_under_hogs) missing.push("suite-hogs");
   if (!b.router) missing.push("router");
   if (!b.rolling) missing.push("rolling");
+  if (!b.scaling) missing.push("scaling");
   if (b.runner_ceiling_rps === undefined) missing.push("ceiling");
   if (!b.cold_start) missing.push("cold-start");
   return missing;
@@ -79,8 +86,8 @@ export function missingSections(b: BenchResult): string[] {
 
 export function performanceMarkdown(b: BenchResult): string {
   const missing = missingSections(b);
-  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, router, rolling, runner_ceiling_rps: ceiling, cold_start: coldStart } = b;
-  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || !router || !rolling || ceiling === undefined || !coldStart) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
+  const { plan_wall_ms: plan, unit_policy_suites_wall_ms: suites, local_stack_cold_start_ms: cold, launch: l, suite_under_hogs: s, router, rolling, scaling, runner_ceiling_rps: ceiling, cold_start: coldStart } = b;
+  if (missing.length > 0 || !plan || suites === undefined || !cold || !l || !s || !router || !rolling || !scaling || ceiling === undefined || !coldStart) throw new Error(`performance.md needs every section; missing: ${missing.join(", ")}`);
   const m = b.machine;
   const { head, rows } = matrixRows(l);
   const matrix = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
@@ -166,6 +173,8 @@ bottleneck of the figures above.
 ${routerMarkdown(router, m.cores)}
 
 ${rollingMarkdown(rolling)}
+
+${scalingMarkdown(scaling)}
 
 ${coldStartMarkdown(coldStart)}`;
 }

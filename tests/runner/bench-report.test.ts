@@ -10,6 +10,7 @@ import { type BenchResult, median } from "../bench/measure";
 import { benchTables, missingSections, performanceMarkdown } from "../bench/report";
 import type { RouterBench } from "../bench/router";
 import type { RollingBench } from "../bench/rolling";
+import type { SimulationDocument } from "../../simulate/cli";
 import { coldStartFixture } from "../fixtures/bench/cold-start";
 import type { LoadResult } from "../suites/results";
 
@@ -64,6 +65,18 @@ const routerBench: RouterBench = {
 };
 
 const step = (node: string) => ({ node, drainMs: 3100, replaceMs: 900, gateMs: 4200 });
+const scalingDoc: SimulationDocument = {
+  stack: "staging",
+  pools: [{ name: "gcp", slotsPerNode: 2, maxSlots: 4, hourlyUsdPerSlot: 0.01 }, { name: "aws", slotsPerNode: 2, maxSlots: 4, hourlyUsdPerSlot: 0.02 }],
+  traces: [
+    { trace: "step-up", description: "", minutes: 100, unmetSlotMinutes: 6.7, notifications: [], checks: [{ name: "never above the maximum", passed: true, detail: "" }], pools: [
+      { pool: "gcp", maxNodes: 2, firstSlotMinutes: 3.3, unmetSlotMinutes: 6.7, nodeMinutesAboveNeed: 9.7, cutWhileServing: 0, peakNodes: 1, refusedLaunches: 0 },
+      { pool: "aws", maxNodes: 2, firstSlotMinutes: 4.5, unmetSlotMinutes: 0, nodeMinutesAboveNeed: 0, cutWhileServing: 0, peakNodes: 0, refusedLaunches: 0 },
+    ] },
+  ],
+  passed: true,
+};
+
 const rollingBench: RollingBench = {
   stack: "prod", base_nodes: 3, routers: 2, clients: 3,
   phases: [
@@ -86,6 +99,7 @@ const result: BenchResult = {
   suite_under_hogs: { hogs: 2, threads: 1, exit_code: 0, wall_ms: 61234, summary: { total: 40, passed: 40, failed: 0, skipped: 0, duration_seconds: 60.1 }, failed: [] },
   router: routerBench,
   rolling: rollingBench,
+  scaling: [scalingDoc],
   runner_ceiling_rps: 8908,
   cold_start: coldStartFixture(),
 };
@@ -177,6 +191,14 @@ describe("benchmark report", () => {
     expect(quiet).not.toMatch(/503s at the edge/);
   });
 
+  it("carries the simulated scaling per stack, its sentences following the figures and the checks", () => {
+    const md = performanceMarkdown(result);
+    expect(md).toMatch(/\| step-up \| gcp \| 3\.3 \| 6\.7 \| 9\.7 \| 1 \/ 2 \| 0 \|/);
+    expect(md).toContain("Every check passed on all 1 traces. The first burst slot came after 3.3 to 4.5 minutes (slowest: aws in step-up).");
+    const failing = { ...scalingDoc, traces: scalingDoc.traces.map((t) => ({ ...t, checks: [{ name: "nothing cut on the way down", passed: false, detail: "1 node(s) left while serving" }] })) };
+    expect(performanceMarkdown({ ...result, scaling: [failing] })).toContain("1 check(s) failed: step-up: nothing cut on the way down (1 node(s) left while serving).");
+  });
+
   it("carries the rolling update's figures, its sentences following them", () => {
     const md = performanceMarkdown(result);
     expect(md).toMatch(/## Rolling update under load \(the local fleet of prod\)/);
@@ -209,7 +231,7 @@ describe("benchmark report", () => {
     [["--rounds", "10"], /--rounds must be an integer from 1 to 9/],
     [["--hogs", "1,2"], /--hogs must include 0/],
     [["--hogs", "x"], /--hogs must be a comma-separated list/],
-    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, rolling, ceiling, cold-start \(got nope\)/],
+    [["--sections", "loops,nope"], /--sections must name some of loops, launch, suite-hogs, router, rolling, scaling, ceiling, cold-start \(got nope\)/],
     [["--cold-rounds", "0"], /--cold-rounds must be an integer from 1 to 15/],
     [["--output", "xml"], /--output must be json or table/],
     [["--frobnicate"], /Unknown option '--frobnicate'/],
