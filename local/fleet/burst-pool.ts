@@ -16,6 +16,8 @@ export interface LocalPool extends ScalablePool {
   boots: number[];
   /** Nodes that died and were replaced. */
   replaced: number;
+  /** Whether the cloud has spot capacity for the pool: without it every launch is refused. */
+  setCapacity(available: boolean): void;
   /** Kills one node outright (SIGKILL), as a node that vanishes; the pool replaces it. */
   kill(index?: number): Promise<string>;
   /** Stops every node and releases the ports. */
@@ -39,12 +41,15 @@ export function localPool(o: PoolOptions): LocalPool {
   let wanted = 0;
   let stopped = false;
   let replaced = 0;
+  // Whether the cloud has spot capacity for the pool: without it, every launch is refused.
+  let capacity = true;
   // A node must not release its port when it stops: the next node there takes the same one.
   const lease = (r: PortReservation): PortReservation => ({ port: r.port, release: async () => undefined });
   const count = () => slots.filter(Boolean).length + booting.size;
 
   const start = (i: number): Promise<void> => {
     const p = (async () => {
+      if (!capacity) throw new Error(`the ${o.name} pool gets no spot capacity (launch refused)`);
       const node = await o.boot(lease(o.reservations[i] as PortReservation), i);
       boots.push(node.bootToHealthyMs);
       slots[i] = node;
@@ -89,6 +94,9 @@ export function localPool(o: PoolOptions): LocalPool {
       wanted = n;
       await reconcile();
       await Promise.all(booting.values());
+    },
+    setCapacity(available) {
+      capacity = available;
     },
     async kill(index) {
       const i = index ?? slots.findIndex(Boolean);

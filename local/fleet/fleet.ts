@@ -411,7 +411,7 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     const sinksNow = sinks;
     f.routers.forEach((r, i) => {
       const settings = settingsOf(r);
-      if (settings) publishers.push(startPublisherLoop({ settings, root: (routers[i] as LocalRouter).root, sinks: sinksNow, intervalMs: pace.publishIntervalMs, log }));
+      if (settings) publishers.push(startPublisherLoop({ settings, root: (routers[i] as LocalRouter).root, sinks: sinksNow, intervalMs: pace.publishIntervalMs, failoverSeconds: pace.failoverSeconds, log }));
     });
     autoscaler = startAutoscaler({
       sinks,

@@ -29,13 +29,15 @@ export interface LocalPace {
   quietMs: number;
   /** The cloud load balancers' health-check interval (5-10 s in the stacks); their thresholds stay as rendered. */
   lbCheckIntervalMs: number;
+  /** The routers' failover time (HI_FAILOVER_SECONDS, 420 s in the stacks): whole seconds, as the script reads it. */
+  failoverSeconds: number;
 }
 
 /**
  * The publisher every 6 s (Cloud Monitoring takes one point per series every 5 s; its stand-in refuses faster writes,
  * with points stamped in whole seconds), the quiet period 8 s, load balancer checks every second.
  */
-export const LOCAL_PACE: LocalPace = { publishIntervalMs: 6000, evaluateMs: 500, windowMs: 12_000, quietMs: 8000, lbCheckIntervalMs: 1000 };
+export const LOCAL_PACE: LocalPace = { publishIntervalMs: 6000, evaluateMs: 500, windowMs: 12_000, quietMs: 8000, lbCheckIntervalMs: 1000, failoverSeconds: 20 };
 
 export const LOOPBACK = "127.0.0.1";
 

@@ -18,6 +18,8 @@ export interface PublisherLoopOptions {
   root: string;
   sinks: Pick<CloudSinks, "cloudwatch" | "monitoring">;
   intervalMs: number;
+  /** The failover time here (the rendered HI_FAILOVER_SECONDS is minutes long). */
+  failoverSeconds?: number;
   log?: (line: string) => void;
 }
 
@@ -36,7 +38,7 @@ export interface PublisherLoop {
 }
 
 /** The rendered settings with the loopback map applied: file paths under the root, the clouds' endpoints the stand-ins'. */
-export function publisherEnvLocally(settings: string, root: string, sinks: PublisherLoopOptions["sinks"]): Record<string, string> {
+export function publisherEnvLocally(settings: string, root: string, sinks: PublisherLoopOptions["sinks"], failoverSeconds?: number): Record<string, string> {
   const env = envFileSettings(settings);
   const moved = (k: string) => (env[k] ? { [k]: underRoot(root, env[k] as string) } : {});
   return {
@@ -48,12 +50,13 @@ export function publisherEnvLocally(settings: string, root: string, sinks: Publi
     HI_GCP_TOKEN_URL: sinks.monitoring.tokenUrl,
     HI_GCP_MONITORING_URL: sinks.monitoring.url,
     HI_STATE_DIR: underRoot(root, "/var/lib/hybrid-inference/publisher"),
+    ...(failoverSeconds !== undefined && env.HI_FAILOVER_SECONDS !== undefined ? { HI_FAILOVER_SECONDS: String(failoverSeconds) } : {}),
   };
 }
 
 export function startPublisherLoop(o: PublisherLoopOptions): PublisherLoop {
   const log = o.log ?? (() => undefined);
-  const env = publisherEnvLocally(o.settings, o.root, o.sinks);
+  const env = publisherEnvLocally(o.settings, o.root, o.sinks, o.failoverSeconds);
   mkdirSync(env.HI_STATE_DIR as string, { recursive: true, mode: 0o700 });
   // The script cloud-init installed, as it was written (same bytes as the repository's file).
   const script = underRoot(o.root, PUBLISHER_PATHS.script);

@@ -55,6 +55,11 @@ describe("runner against the local fleet", () => {
     expect(Number(scale.demand_peak_slots)).toBeGreaterThan(0);
     expect(Number(JSON.parse(String(scale.served_by))[`burst_${cheapest}`])).toBeGreaterThan(0);
     expect(Number(scale.back_to_zero_ms)).toBeGreaterThanOrEqual(LOCAL_PACE.quietMs);
+    // The cheaper pool out of capacity: the next pool serves, only after the routers' failover time.
+    const fo = m("a pool that gets no spot capacity");
+    expect(fo).toMatchObject({ starved: cheapest, served_by_next: facts.burstOrder[1]?.replace(/^burst_/, "") });
+    expect(Number(fo.next_up_ms)).toBeGreaterThanOrEqual(Number(fo.failover_s) * 1000);
+    expect(Number(fo.refused_launches)).toBeGreaterThan(0);
     const killed = m("a base node killed");
     expect(Number(killed.retries)).toBeGreaterThanOrEqual(Number(killed.waiting_on_killed));
     expect(Number(killed.waiting_on_killed)).toBeGreaterThan(0);

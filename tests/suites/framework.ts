@@ -36,6 +36,10 @@ export interface FleetScalingControl {
   refusals(): string[];
   /** How long a pool must see no demand before it goes back to its minimum. */
   quietMs: number;
+  /** Whether the cloud has spot capacity for a pool: without it every launch is refused. */
+  setCapacity(pool: string, available: boolean): void;
+  /** The routers' failover time here (a pool with demand and nothing up this long is starved). */
+  failoverSeconds: number;
 }
 
 /** What the fleet suite knows about the router it tests. */

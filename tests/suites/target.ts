@@ -65,6 +65,12 @@ export function fleetContext(fleet: LocalFleet): FleetContext {
         demandPeak: (pool, sinceMs) => Math.max(0, ...fleet.scaling.sinks.points.filter((p) => p.receivedMs >= sinceMs && poolOf(p) === pool).map((p) => p.value)),
         refusals: () => fleet.scaling.sinks.refusals.map((r) => `${r.cloud} ${r.status} ${r.reason}`),
         quietMs: fleet.pace.quietMs,
+        setCapacity: (pool, available) => {
+          const b = fleet.burst.find((x) => x.name === pool);
+          if (!b) throw new Error(`no burst pool ${pool} (pools: ${fleet.burst.map((x) => x.name).join(", ")})`);
+          b.pool.setCapacity(available);
+        },
+        failoverSeconds: fleet.pace.failoverSeconds,
       },
     },
     spec: { queueDepth: fleet.facts.queueDepth, queueTimeoutSeconds: fleet.facts.queueTimeoutSeconds, burstOrder: fleet.facts.burstOrder },

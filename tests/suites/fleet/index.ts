@@ -2,6 +2,7 @@ import type { SuiteTest } from "../framework";
 import { belowCapacity } from "./below-capacity";
 import { burstDown } from "./burst-down";
 import { clientGone } from "./client-gone";
+import { failover } from "./failover";
 import { floods } from "./floods";
 import { metricsParsed } from "./metrics";
 import { nodeKilled } from "./node-killed";
@@ -14,10 +15,11 @@ import { scaleFromZero } from "./scale-from-zero";
 import { spillOver } from "./spill-over";
 
 /**
- * In this order: scale-from-zero drains the burst pools and brings them back to their minimum; node-killed kills a
+ * In this order: scale-from-zero drains the burst pools and brings them back to their minimum, and failover does
+ * the same with the cheaper pool out of capacity; node-killed kills a
  * base node while the burst pools can take over (a stack with one base node has nowhere else to send its retries);
  * rolling-update replaces every base node (the pools take over a one-node base meanwhile); router-killed kills the
  * second router (the others go to the first); burst-down stops the burst endpoints for good
  * (queue-order then fills the base alone).
  */
-export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, clientGone, routerErrors, scaleFromZero, nodeKilled, rollingUpdate, floods, routerKilled, burstDown, queueOrder];
+export const fleet: SuiteTest[] = [metricsParsed, belowCapacity, spillOver, queueFull, clientGone, routerErrors, scaleFromZero, failover, nodeKilled, rollingUpdate, floods, routerKilled, burstDown, queueOrder];

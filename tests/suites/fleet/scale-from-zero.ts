@@ -12,10 +12,10 @@ import { expect, Failure, type SuiteContext, type SuiteTest } from "../framework
 import { type Answer, ask, holdTokens, tally } from "./hold";
 import { controlOf, describe, fleetOf, idle, layout, scrape, until } from "./router";
 
-const serverState = (m: Awaited<ReturnType<typeof scrape>>, proxy: string) => serversOf(m, proxy).map((s) => s.state).join(",");
+export const serverState = (m: Awaited<ReturnType<typeof scrape>>, proxy: string) => serversOf(m, proxy).map((s) => s.state).join(",");
 
 /** Waits until the pools have no node and the router sees every burst server down. */
-async function drained(ctx: SuiteContext, nodes: () => Record<string, number>, what: string, timeoutMs: number) {
+export async function drained(ctx: SuiteContext, nodes: () => Record<string, number>, what: string, timeoutMs: number) {
   const deadline = performance.now() + timeoutMs;
   while (Object.values(nodes()).some((n) => n > 0)) {
     if (performance.now() > deadline) throw new Failure(`the burst pools did not ${what} within ${timeoutMs / 1000} s: nodes ${JSON.stringify(nodes())}`);
