@@ -2,11 +2,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PrivateCa } from "../tls/private-ca";
 import { asgTags } from "../naming";
-import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRESHOLD, SCALE_OUT_WARMUP_SECONDS } from "../scaling/demand";
 import { BURST_BOOT_SECONDS } from "../timeouts";
-import { modelReadStatements } from "../storage/s3-checkpoints";
 import { customerKey } from "./keys";
+import { demandPublisherPolicy, instanceRolePolicy } from "./identity";
 import { AwsNetwork } from "./network";
+import { addDemandScaling } from "./scaling";
 
 export interface AwsBurstPoolArgs {
   region: string;
@@ -67,110 +67,6 @@ export const UBUNTU_AMI_NAME = "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd
 export const TERMINATION_DRAIN_SECONDS = 120;
 /** The terminate hook the nodes complete once drained (spot-watcher.sh, CompleteLifecycleAction). */
 export const TERMINATE_HOOK = "drain-on-terminate";
-
-export function instanceRolePolicy(p: { bucketArn: string; asgArn: string; region: string; bucketKeyArn?: string; apiKeyParameterArn?: string; apiKeyKmsArn?: string }): aws.iam.PolicyDocument {
-  const statements: aws.iam.PolicyStatement[] = [
-    ...modelReadStatements(p.bucketArn, { region: p.region, ...(p.bucketKeyArn ? { kmsKeyArn: p.bucketKeyArn } : {}) }),
-    { Sid: "CompleteOwnLifecycleHook", Effect: "Allow", Action: ["autoscaling:CompleteLifecycleAction"], Resource: [p.asgArn] },
-  ];
-  if (p.apiKeyParameterArn) {
-    statements.push({ Sid: "ReadApiKey", Effect: "Allow", Action: ["ssm:GetParameter"], Resource: [p.apiKeyParameterArn] });
-  }
-  if (p.apiKeyKmsArn) {
-    // Only through Parameter Store: the role cannot use the key for anything else.
-    statements.push({
-      Sid: "DecryptApiKeyThroughSsm",
-      Effect: "Allow",
-      Action: ["kms:Decrypt"],
-      Resource: [p.apiKeyKmsArn],
-      Condition: { StringEquals: { "kms:ViaService": `ssm.${p.region}.amazonaws.com` } },
-    });
-  }
-  return { Version: "2012-10-17", Statement: statements };
-}
-
-/**
- * What the routers' key may do: PutMetricData in the demand namespace only (the action has no resource type, so
- * Resource is "*" and the namespace condition narrows it), from the routers' addresses only.
- */
-export function demandPublisherPolicy(sourceCidrs: string[]): aws.iam.PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [{
-      Sid: "PublishBurstDemand",
-      Effect: "Allow",
-      Action: ["cloudwatch:PutMetricData"],
-      Resource: "*",
-      Condition: { StringEquals: { "cloudwatch:namespace": DEMAND_METRIC.awsNamespace }, IpAddress: { "aws:SourceIp": sourceCidrs } },
-    }],
-  };
-}
-
-/**
- * The pool's demand as the alarms read it: each router publishes its own series (Pool=aws, Router=<name>), and the
- * alarm adds up the ones that reported in the minute. No FILL: when every router is silent there is no datapoint,
- * so a dead publisher reads as missing (the liveness of the routers is watched, docs/architecture.md), never as 0.
- */
-export function demandQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-  const ids = routers.map((_, i) => `r${i}`);
-  return [
-    ...routers.map((router, i) => ({
-      id: ids[i] as string,
-      returnData: false,
-      metric: {
-        namespace: DEMAND_METRIC.awsNamespace,
-        metricName: DEMAND_METRIC.awsMetricName,
-        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
-        period: ALARM_PERIOD_SECONDS,
-        stat: "Maximum",
-      },
-    })),
-    { id: "demand", expression: `SUM([${ids.join(", ")}])`, label: "burst demand (slots)", returnData: true },
-  ];
-}
-
-/**
- * The pool's shortfall as the scale-out alarm reads it: the demand less the slots of the group's desired capacity
- * (GroupDesiredCapacity, which counts the nodes still launching, so a scale-out in progress is not asked for twice).
- * No FILL on the capacity: a late capacity point leaves that minute without a datapoint and the alarm decides on the
- * latest existing ones; FILL(capacity, 0) would read the whole demand as shortfall and add it on top every minute.
- */
-export function shortfallQueries(routers: readonly string[], groupName: pulumi.Input<string>, slotsPerNode: number): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-  return [
-    ...demandQueries(routers).map((q) => ({ ...q, returnData: false })),
-    {
-      id: "capacity",
-      returnData: false,
-      metric: { namespace: "AWS/AutoScaling", metricName: "GroupDesiredCapacity", dimensions: { AutoScalingGroupName: groupName }, period: ALARM_PERIOD_SECONDS, stat: "Maximum" },
-    },
-    { id: "shortfall", expression: `demand - ${slotsPerNode} * capacity`, label: "burst demand beyond the group's slots", returnData: true },
-  ];
-}
-
-/** Minutes a router may publish nothing before its liveness alarm notifies. */
-export const PUBLISHER_SILENT_MINUTES = 5;
-
-/**
- * Each router's publishing as the liveness alarm reads it: the sample count of its series per minute, filled with 0
- * over the whole range, and the smallest of them; below 1 for PUBLISHER_SILENT_MINUTES means a router went silent.
- */
-export function publisherLivenessQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-  const ids = routers.map((_, i) => `c${i}`);
-  return [
-    ...routers.map((router, i) => ({
-      id: ids[i] as string,
-      returnData: false,
-      metric: {
-        namespace: DEMAND_METRIC.awsNamespace,
-        metricName: DEMAND_METRIC.awsMetricName,
-        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
-        period: ALARM_PERIOD_SECONDS,
-        stat: "SampleCount",
-      },
-    })),
-    { id: "published", expression: `MIN([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`, label: "points from the quietest router", returnData: true },
-  ];
-}
 
 /** AWS spot burst pool: a 100% spot, diversified Auto Scaling group behind a network load balancer. */
 export class AwsBurstPool extends pulumi.ComponentResource {
@@ -416,78 +312,13 @@ export class AwsBurstPool extends pulumi.ComponentResource {
       tags: asgTags(tags),
     }, { parent: this, ignoreChanges: ["desiredCapacity"] });
 
-    // Scaling on the routers' demand, which exists at zero nodes (a group's own CPU does not, so CPU target
-    // tracking never leaves zero). Out: on a shortfall (demand beyond the group's slots) the steps add the nodes it
-    // needs, so the group has ceil(demand / slots) nodes; it never shrinks while there is demand. In: to zero after
-    // a quiet period. A silent publisher is no data: nothing scales, out or in.
-    // A pool that may not grow (max 0) has nothing to scale; without routers nothing publishes demand.
-    const routers = args.demandRouters ?? [];
-    if (args.maxSize > 0 && routers.length > 0) {
-      this.scaleOut = new aws.autoscaling.Policy(`${name}-scale-out`, {
-        autoscalingGroupName: this.group.name,
-        policyType: "StepScaling",
-        adjustmentType: "ChangeInCapacity",
-        metricAggregationType: "Maximum",
-        // While nodes warm up a repeated breach in the same step adds nothing more (EC2 Auto Scaling, step scaling
-        // "Instance warmup"): matched to the lag of the desired capacity the shortfall subtracts.
-        estimatedInstanceWarmup: SCALE_OUT_WARMUP_SECONDS,
-        // The provider takes the bounds as strings (terraform-provider-aws: metric_interval_*_bound are TypeString).
-        stepAdjustments: awsStepAdjustments(args.slotsPerNode, args.maxSize).map((s) => ({
-          metricIntervalLowerBound: String(s.metricIntervalLowerBound),
-          ...(s.metricIntervalUpperBound !== undefined ? { metricIntervalUpperBound: String(s.metricIntervalUpperBound) } : {}),
-          scalingAdjustment: s.scalingAdjustment,
-        })),
-      }, child);
-      // Simple scaling to the minimum: one action, no step to pick.
-      this.scaleIn = new aws.autoscaling.Policy(`${name}-scale-in`, {
-        autoscalingGroupName: this.group.name,
-        policyType: "SimpleScaling",
-        adjustmentType: "ExactCapacity",
-        scalingAdjustment: args.minSize,
-        cooldown: ALARM_PERIOD_SECONDS,
-      }, child);
-      this.demandHigh = new aws.cloudwatch.MetricAlarm(`${name}-demand`, {
-        alarmDescription: "Routers report more burst demand than the AWS pool has slots: add the nodes for it",
-        metricQueries: shortfallQueries(routers, this.group.name, args.slotsPerNode),
-        evaluationPeriods: 1,
-        threshold: SCALE_OUT_THRESHOLD,
-        comparisonOperator: "GreaterThanOrEqualToThreshold",
-        // No data (a dead publisher) is no demand: it never scales out.
-        treatMissingData: "notBreaching",
-        alarmActions: [this.scaleOut.arn],
-        tags,
-      }, child);
-      this.demandQuiet = new aws.cloudwatch.MetricAlarm(`${name}-quiet`, {
-        alarmDescription: `No burst demand for the AWS pool for ${args.scaleInQuietMinutes} minutes: back to the minimum`,
-        metricQueries: demandQueries(routers),
-        evaluationPeriods: args.scaleInQuietMinutes,
-        datapointsToAlarm: args.scaleInQuietMinutes,
-        threshold: SCALE_OUT_THRESHOLD,
-        comparisonOperator: "LessThanThreshold",
-        // No data is not quiet: while every publisher is silent the pool keeps its size (it may be serving) and the
-        // routers' liveness alarm tells the operators.
-        treatMissingData: "notBreaching",
-        alarmActions: [this.scaleIn.arn],
-        tags,
-      }, child);
-    }
-
-    // A router whose publisher stops leaves the pool without a signal (it holds its size): say so.
-    if (routers.length > 0) {
-      const notify = args.alertTopicArn ? [args.alertTopicArn] : [];
-      this.publisherSilent = new aws.cloudwatch.MetricAlarm(`${name}-publisher-silent`, {
-        alarmDescription: `A router published no AWS burst demand for ${PUBLISHER_SILENT_MINUTES} minutes: the pool holds its size and cannot scale (docs/runbook.md)`,
-        metricQueries: publisherLivenessQueries(routers),
-        evaluationPeriods: PUBLISHER_SILENT_MINUTES,
-        datapointsToAlarm: PUBLISHER_SILENT_MINUTES,
-        threshold: 1,
-        comparisonOperator: "LessThanThreshold",
-        treatMissingData: "breaching",
-        alarmActions: notify,
-        okActions: notify,
-        tags,
-      }, child);
-    }
+    // Scaling on the routers' demand, and the routers' liveness (infra/aws/scaling.ts).
+    const scaling = addDemandScaling(name, { ...args, groupName: this.group.name, tags }, this);
+    if (scaling.scaleOut) this.scaleOut = scaling.scaleOut;
+    if (scaling.scaleIn) this.scaleIn = scaling.scaleIn;
+    if (scaling.demandHigh) this.demandHigh = scaling.demandHigh;
+    if (scaling.demandQuiet) this.demandQuiet = scaling.demandQuiet;
+    if (scaling.publisherSilent) this.publisherSilent = scaling.publisherSilent;
 
     // The routers publish demand with a key of their own: it may only PutMetricData in the demand namespace, and only
     // from the routers' addresses (Hetzner has no instance roles, so a key is the only way; it is pinned instead).
