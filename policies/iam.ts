@@ -68,7 +68,7 @@ export const iamNoWildcards: ResourcePolicy = {
   severity: "high",
   enforcementLevel: "mandatory",
   anchor: "Checkov CKV_AWS_1, CKV_AWS_49, CKV_AWS_62, CKV_AWS_63, CKV_AWS_286-290, CKV_AWS_355, CKV2_AWS_40, CKV_AWS_60, CKV_AWS_61, CKV_AWS_33; trivy AWS-0057, AWS-0345; regula FG_R00092, FG_R00218, FG_R00219, FG_R00220, FG_R00252, FG_R00255. Wildcards: IAM JSON reference, Action and Resource elements (docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html)",
-  remediationSteps: "List the exact actions and resource ARNs (see instanceRolePolicy in infra/aws/burst-pool.ts). Trust only a service principal, or a role ARN with sts:ExternalId. Key policies name principals, never \"*\" without an aws:SourceAccount/aws:PrincipalOrgID condition.",
+  remediationSteps: "List the exact actions and resource ARNs (see instanceRolePolicy in infra/aws/identity.ts). Trust only a service principal, or a role ARN with sts:ExternalId. Key policies name principals, never \"*\" without an aws:SourceAccount/aws:PrincipalOrgID condition.",
   validateResource: (args, report) => {
     const p = args.props as Props;
     const read = (raw: unknown, what: string) => {

@@ -2,9 +2,10 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { parseCidr } from "../cidr";
 import { gcpName } from "../naming";
-import { DEMAND_METRIC } from "../scaling/demand";
-import { BURST_BOOT_SECONDS, RESPONSE_SECONDS } from "../timeouts";
+import { BURST_BOOT_SECONDS } from "../timeouts";
 import type { PrivateCa } from "../tls/private-ca";
+import { addHttpsEndpoint } from "./endpoint";
+import { addDemandScaling } from "./scaling";
 
 export interface GcpBurstPoolArgs {
   project: string;
@@ -47,26 +48,6 @@ export interface GcpBurstPoolArgs {
   clients: pulumi.Input<string>[];
 }
 
-/** Cloud Armor takes at most 10 source ranges per rule (cloud.google.com/armor/docs/security-policy-overview). */
-export const ARMOR_RANGES_PER_RULE = 10;
-/** The default rule's priority: the lowest, matched when nothing else is. */
-export const ARMOR_DEFAULT_PRIORITY = 2147483647;
-
-/** Cloud Armor rules: allow the clients (in chunks of 10 ranges), deny everything else with 403. */
-export function armorRules(clients: string[]): gcp.types.input.compute.SecurityPolicyRule[] {
-  const ranges = clients.map((c) => (c.includes("/") ? c : `${c}/32`));
-  const allow = Array.from({ length: Math.ceil(ranges.length / ARMOR_RANGES_PER_RULE) }, (_, i) => ({
-    action: "allow",
-    priority: 1000 + i,
-    description: "the routers",
-    match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ranges.slice(i * ARMOR_RANGES_PER_RULE, (i + 1) * ARMOR_RANGES_PER_RULE) } },
-  }));
-  return [
-    ...allow,
-    { action: "deny(403)", priority: ARMOR_DEFAULT_PRIORITY, description: "everyone else", match: { versionedExpr: "SRC_IPS_V1", config: { srcIpRanges: ["*"] } } },
-  ];
-}
-
 /** Google front ends and health checkers; the only sources that reach the inference port. */
 export const GOOGLE_LB_RANGES = ["35.191.0.0/16", "130.211.0.0/22"];
 /** Identity-Aware Proxy TCP forwarding. */
@@ -92,9 +73,6 @@ export function sshSourcesByFamily(adminCidrs: string[]): { v4: string[]; v6: st
   const v6 = adminCidrs.filter((c) => parseCidr(c)?.family === 6);
   return { v4: [IAP_RANGE, ...adminCidrs.filter((c) => parseCidr(c)?.family === 4)], v6 };
 }
-
-/** Seconds a router may publish nothing before the liveness alert policy opens an incident. */
-export const PUBLISHER_SILENT_SECONDS = 300;
 
 /** GCP spot burst pool: a managed instance group of Spot VMs behind a global HTTPS load balancer that admits only the routers. */
 export class GcpBurstPool extends pulumi.ComponentResource {
@@ -262,53 +240,10 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       waitForInstances: false,
     }, child);
 
-    // Scaling on the routers' demand for this pool, no CPU signal. A per-group metric's filter must select one time
-    // series (AutoscalingPolicyCustomMetricUtilization.filter) and each router writes its own, so there is a signal
-    // per router asking ceil(its demand x routers / slots per node) VMs; the autoscaler follows the signal that asks
-    // for most, never less than ceil(total demand / slots). Scale-in: the autoscaler's 10-minute stabilization,
-    // then at most one VM below the quiet window's peak (a 0 would never reach the API: the provider omits zeros).
-    const routers = args.demandRouters ?? [];
-    const demandFilter = `resource.type = "global" AND metric.labels.${DEMAND_METRIC.gcpPoolLabel} = "gcp"`;
-    this.autoscaler = new gcp.compute.Autoscaler(`${name}-autoscaler`, {
-      project,
-      zone: args.zone,
-      target: this.group.id,
-      autoscalingPolicy: {
-        minReplicas: args.minReplicas,
-        maxReplicas: args.maxReplicas,
-        cooldownPeriod: 300,
-        metrics: routers.length === 0
-          ? [{ name: DEMAND_METRIC.gcpMetricType, filter: demandFilter, singleInstanceAssignment: args.slotsPerNode }]
-          : routers.map((router) => ({
-            name: DEMAND_METRIC.gcpMetricType,
-            filter: `${demandFilter} AND metric.labels.${DEMAND_METRIC.gcpRouterLabel} = "${router}"`,
-            singleInstanceAssignment: args.slotsPerNode / routers.length,
-          })),
-        scaleInControl: { timeWindowSec: args.scaleInQuietMinutes * 60, maxScaledInReplicas: { fixed: 1 } },
-      },
-    }, child);
-
-    // A router whose publisher stops leaves its signal without points (the autoscaler keeps the size): say so. The
-    // absence condition holds per series, so one silent router is enough.
-    if (routers.length > 0) {
-      this.publisherSilent = new gcp.monitoring.AlertPolicy(`${name}-publisher-silent`, {
-        project,
-        displayName: `${name}: a router's burst demand publisher is silent`,
-        combiner: "OR",
-        severity: "WARNING",
-        conditions: [{
-          displayName: `no GCP burst demand from a router for ${PUBLISHER_SILENT_SECONDS / 60} minutes`,
-          conditionAbsent: {
-            filter: `metric.type = "${DEMAND_METRIC.gcpMetricType}" AND ${demandFilter}`,
-            duration: `${PUBLISHER_SILENT_SECONDS}s`,
-            aggregations: [{ alignmentPeriod: "60s", perSeriesAligner: "ALIGN_MAX" }],
-          },
-        }],
-        notificationChannels: args.alertChannels ?? [],
-        documentation: { content: "The pool holds its size and cannot scale while a router is silent (docs/runbook.md).", mimeType: "text/markdown" },
-        userLabels: labels,
-      }, child);
-    }
+    // Scaling on the routers' demand, and the routers' liveness (infra/gcp/scaling.ts).
+    const scaling = addDemandScaling(name, { ...args, groupId: this.group.id, labels }, this);
+    this.autoscaler = scaling.autoscaler;
+    if (scaling.publisherSilent) this.publisherSilent = scaling.publisherSilent;
 
     // The routers publish demand as a service account that may only write metrics (roles/monitoring.metricWriter);
     // Hetzner has no workload identity, so its key is delivered to the routers as a secret.
@@ -323,53 +258,12 @@ export class GcpBurstPool extends pulumi.ComponentResource {
       this.publisherKeyJson = pulumi.secret(publisherKey.privateKey.apply((b64) => Buffer.from(b64, "base64").toString("utf8")));
     }
 
-    // Cloud Armor on the backend service: only the routers get through, everyone else gets 403.
-    this.securityPolicy = new gcp.compute.SecurityPolicy(`${name}-armor`, {
-      project,
-      description: "hybrid-inference burst pool: the routers only",
-      type: "CLOUD_ARMOR",
-      labels,
-      rules: pulumi.all(args.clients).apply((clients) => armorRules(clients)),
-    }, child);
-    const backend = new gcp.compute.BackendService(`${name}-backend`, {
-      project,
-      protocol: "HTTP",
-      portName: "http",
-      loadBalancingScheme: "EXTERNAL_MANAGED",
-      // A whole-response limit on this load balancer: the longest a completion may stream (infra/timeouts.ts).
-      timeoutSec: RESPONSE_SECONDS,
-      healthChecks: this.healthCheck.id,
-      connectionDrainingTimeoutSec: 30,
-      securityPolicy: this.securityPolicy.selfLink,
-      backends: [{ group: this.group.instanceGroup, balancingMode: "UTILIZATION", maxUtilization: 0.8, capacityScaler: 1 }],
-      logConfig: { enable: true, sampleRate: 0.1 },
-    }, child);
-    const urlMap = new gcp.compute.URLMap(`${name}-urlmap`, { project, defaultService: backend.id }, child);
-    const address = new gcp.compute.GlobalAddress(`${name}-ip`, { project, labels }, child);
-    // The certificate names the pool (a DNS name: HAProxy's verifyhost never reads IP addresses), signed by the stack's
-    // private CA; the routers connect to the address and verify both. Only HTTPS is served (TLS 1.2 or later).
-    const issued = args.ca.issue(`${name}-tls`, { dnsNames: [args.tlsName] });
-    this.certificate = new gcp.compute.SSLCertificate(`${name}-tls`, {
-      project,
-      namePrefix: gcpName(`${name}-tls-`, 37),
-      certificate: pulumi.interpolate`${issued.certPem}${issued.caPem}`,
-      privateKey: issued.privateKeyPem,
-    }, child);
-    this.sslPolicy = new gcp.compute.SSLPolicy(`${name}-tls`, { project, profile: "MODERN", minTlsVersion: "TLS_1_2" }, child);
-    const proxy = new gcp.compute.TargetHttpsProxy(`${name}-proxy`, {
-      project,
-      urlMap: urlMap.id,
-      sslCertificates: [this.certificate.id],
-      sslPolicy: this.sslPolicy.id,
-    }, child);
-    new gcp.compute.GlobalForwardingRule(`${name}-https`, {
-      project,
-      target: proxy.id,
-      portRange: "443",
-      ipAddress: address.address,
-      loadBalancingScheme: "EXTERNAL_MANAGED",
-      labels,
-    }, child);
+    // The HTTPS load balancer in front of the group, behind Cloud Armor (infra/gcp/endpoint.ts).
+    const endpoint = addHttpsEndpoint(name, { ...args, healthCheckId: this.healthCheck.id, instanceGroup: this.group.instanceGroup, labels }, this);
+    this.securityPolicy = endpoint.securityPolicy;
+    this.certificate = endpoint.certificate;
+    this.sslPolicy = endpoint.sslPolicy;
+    const address = endpoint.address;
 
     this.host = address.address;
     this.tlsName = args.tlsName;

@@ -2,12 +2,12 @@
  * A local stand-in for the clouds' autoscalers, for the local fleet only (nothing in infra/ uses it): it reads the
  * demand the router published to the local cloud sinks and sets each burst pool's node count as the stacks'
  * scaling configuration would, with the same functions:
- * - AWS (step scaling on CloudWatch alarms, infra/aws/burst-pool.ts): while the summed demand is more than the
+ * - AWS (step scaling on CloudWatch alarms, infra/aws/scaling.ts): while the summed demand is more than the
  *   group's slots, the ChangeInCapacity steps of awsStepAdjustments add nodes for the shortfall (awsCapacityAfter);
  *   the group never shrinks while there is demand. When there has been no demand (or no data: the quiet alarm treats
  *   missing data as breaching) for the whole quiet period, the quiet alarm sets it to the minimum. No data never
  *   scales out (the scale-out alarm treats it as not breaching).
- * - GCP (a per-group Cloud Monitoring metric with singleInstanceAssignment, infra/gcp/burst-pool.ts): the
+ * - GCP (a per-group Cloud Monitoring metric with singleInstanceAssignment, infra/gcp/scaling.ts): the
  *   recommendation is ceil(demand / slots per node) (nodesForDemand); scale-in control (0% below the peak) keeps the
  *   highest recommendation of the quiet window, so the group shrinks only once the window is quiet. No data reads as
  *   0 here: an assumption, Google documents only the MISSING_CUSTOM_METRIC_DATA_POINTS status, not the size it keeps.
