@@ -6,11 +6,16 @@
  * - HAProxy 2.6 in TCP mode on loopback; the targets are this pool's local nodes (at most `LOCAL_BURST_NODES_MAX`).
  * - TLS 1.2 and 1.3 only, as ELBSecurityPolicy-TLS13-1-2-2021-06 allows; its exact cipher list is not copied.
  * - Health checks run every `LocalPace.lbCheckIntervalMs` instead of the group's interval; the thresholds are kept.
- * - Idle flows close after 350 s, the fixed idle timeout of NLB TLS listeners; connection draining on deregistration
- *   and cross-zone balancing have no counterpart.
+ * - Idle flows close after 350 s, the fixed idle timeout of NLB TLS listeners; cross-zone balancing has no
+ *   counterpart. A leaving node is drained through the admin socket (no new flows, the open ones finish) up to the
+ *   target group's deregistration delay; the real node also drains itself (spot-watcher.sh) before it completes the
+ *   group's terminate hook.
  */
 import type { BurstLoadBalancer } from "../../plan/rendered/fleet";
 import { NLB_TLS_IDLE_SECONDS } from "../../infra/timeouts";
+
+/** The backend that holds the targets (the admin socket names servers as `<backend>/<target>`). */
+export const NLB_BACKEND = "targets";
 
 export interface NlbInputs {
   lb: Extract<BurstLoadBalancer, { kind: "aws-nlb-tls" }>;
@@ -19,6 +24,8 @@ export interface NlbInputs {
   certFile: string;
   targets: Array<{ name: string; address: string; port: number }>;
   checkIntervalMs: number;
+  /** The admin socket the pool drains a leaving node through (as the cloud deregisters a target with draining). */
+  adminSocket?: string;
 }
 
 export function renderNlbConfig(i: NlbInputs): string {
@@ -30,6 +37,7 @@ export function renderNlbConfig(i: NlbInputs): string {
     "global",
     "  log stdout format raw local0 notice",
     "  maxconn 4096",
+    ...(i.adminSocket ? [`  stats socket ${i.adminSocket} mode 600 level admin`] : []),
     "",
     "defaults",
     "  mode tcp",
@@ -41,9 +49,9 @@ export function renderNlbConfig(i: NlbInputs): string {
     "",
     "frontend tls",
     `  bind ${i.listen.address}:${i.listen.port} ssl crt ${i.certFile}${alpn} ssl-min-ver TLSv1.2`,
-    "  default_backend targets",
+    `  default_backend ${NLB_BACKEND}`,
     "",
-    "backend targets",
+    `backend ${NLB_BACKEND}`,
     "  balance roundrobin",
     "  option httpchk",
     `  http-check send meth GET uri ${h.path}`,

@@ -15,6 +15,9 @@ import type { BurstLoadBalancer } from "../../plan/rendered/fleet";
 /** The proxy's client keep-alive timeout when httpKeepAliveTimeoutSec is unset (pulumi-gcp targetHttpsProxy docs: 610 s). */
 export const GCP_CLIENT_KEEPALIVE_SECONDS = 610;
 
+/** The backend that holds the group's instances (the admin socket names servers as `<backend>/<instance>`). */
+export const GCP_LB_BACKEND = "group";
+
 export interface GcpLbInputs {
   lb: Extract<BurstLoadBalancer, { kind: "gcp-https" }>;
   listen: { address: string; port: number };
@@ -22,6 +25,8 @@ export interface GcpLbInputs {
   certFile: string;
   targets: Array<{ name: string; address: string; port: number }>;
   checkIntervalMs: number;
+  /** The admin socket the pool drains a leaving node through (as the cloud deregisters a target with draining). */
+  adminSocket?: string;
 }
 
 export function renderGcpLbConfig(i: GcpLbInputs): string {
@@ -33,6 +38,7 @@ export function renderGcpLbConfig(i: GcpLbInputs): string {
     "global",
     "  log stdout format raw local0 notice",
     "  maxconn 4096",
+    ...(i.adminSocket ? [`  stats socket ${i.adminSocket} mode 600 level admin`] : []),
     "",
     "defaults",
     "  mode http",
@@ -50,9 +56,9 @@ export function renderGcpLbConfig(i: GcpLbInputs): string {
     "frontend https",
     `  bind ${i.listen.address}:${i.listen.port} ssl crt ${i.certFile} alpn http/1.1 ssl-min-ver ${i.lb.sslPolicy.minTlsVersion === "TLS_1_3" ? "TLSv1.3" : "TLSv1.2"}`,
     "  option forwardfor",
-    "  default_backend group",
+    `  default_backend ${GCP_LB_BACKEND}`,
     "",
-    "backend group",
+    `backend ${GCP_LB_BACKEND}`,
     "  balance roundrobin",
     "  option httpchk",
     `  http-check send meth GET uri ${h.path}`,

@@ -30,6 +30,10 @@ export interface PoolOptions {
   boot: (reservation: PortReservation, index: number) => Promise<LocalNode>;
   /** How long the group takes to replace a dead node here. */
   replaceAfterMs: number;
+  /** Before a node the group removes is stopped: its load balancer drains it (no new requests, the open ones finish). */
+  drain?: (index: number, node: LocalNode) => Promise<void>;
+  /** After a node starts: its load balancer may send to it again. */
+  ready?: (index: number) => Promise<void>;
   log?: (line: string) => void;
 }
 
@@ -37,6 +41,8 @@ export function localPool(o: PoolOptions): LocalPool {
   const log = o.log ?? (() => undefined);
   const slots: Array<LocalNode | undefined> = o.reservations.map(() => undefined);
   const booting = new Map<number, Promise<void>>();
+  // Slots whose node is draining: its port is still held, so no new node starts there until it is gone.
+  const leaving = new Set<number>();
   const boots: number[] = [];
   let wanted = 0;
   let stopped = false;
@@ -52,6 +58,7 @@ export function localPool(o: PoolOptions): LocalPool {
       if (!capacity) throw new Error(`the ${o.name} pool gets no spot capacity (launch refused)`);
       const node = await o.boot(lease(o.reservations[i] as PortReservation), i);
       boots.push(node.bootToHealthyMs);
+      await o.ready?.(i);
       slots[i] = node;
       node.server.once("exit", (code, signal) => {
         if (slots[i] !== node || stopped) return;
@@ -69,12 +76,21 @@ export function localPool(o: PoolOptions): LocalPool {
   const reconcile = async (): Promise<void> => {
     if (stopped) return;
     const work: Promise<void>[] = [];
-    for (let i = 0; i < slots.length && count() < wanted; i++) if (!slots[i] && !booting.has(i)) work.push(start(i));
+    for (let i = 0; i < slots.length && count() < wanted; i++) if (!slots[i] && !booting.has(i) && !leaving.has(i)) work.push(start(i));
     for (let i = slots.length - 1; i >= 0 && slots.filter(Boolean).length + booting.size > wanted; i--) {
       const node = slots[i];
       if (!node) continue;
       slots[i] = undefined;
-      work.push(node.stop());
+      // A scale-in: the load balancer drains the node first, as the clouds' deregistration and terminate hook do.
+      leaving.add(i);
+      work.push((async () => {
+        try {
+          await o.drain?.(i, node).catch((e: unknown) => log(`${o.name} pool: draining node ${i} failed: ${(e as Error).message}`));
+          await node.stop();
+        } finally {
+          leaving.delete(i);
+        }
+      })());
     }
     await Promise.all(work);
   };

@@ -20,10 +20,10 @@ import { modelKey } from "../../infra/storage/layout";
 import { envFileSettings, fileAt } from "../../plan/rendered/cloud-init";
 import type { RenderedBurstPool, RenderedNode, RenderedRouter } from "../../plan/rendered/fleet";
 import { directives, effectiveTimeoutMs, section, serversOf } from "../../plan/rendered/haproxy-config";
-import { renderNlbConfig } from "../cloud/aws-nlb";
+import { NLB_BACKEND, renderNlbConfig } from "../cloud/aws-nlb";
 import { type StandInAutoscaler, startAutoscaler } from "../cloud/autoscaler";
 import { type CloudSinks, startCloudSinks } from "../cloud/cloud-sinks";
-import { renderGcpLbConfig } from "../cloud/gcp-https-lb";
+import { GCP_LB_BACKEND, renderGcpLbConfig } from "../cloud/gcp-https-lb";
 import { openFileLimit, renderHetznerLbConfig } from "../cloud/hetzner-lb";
 import { type ModelStore, startModelStore } from "../cloud/model-store";
 import { type LocalNode, startNode } from "../stack/node";
@@ -32,7 +32,7 @@ import { startReaper } from "../stack/reaper";
 import { ensureLlamaServer, type ProgressSink } from "../toolchain/llama-build";
 import { ensureTestModel, type TestModel } from "../toolchain/test-model";
 import { localPool, type LocalPool } from "./burst-pool";
-import { startHaproxy, type HaproxyProcess } from "./haproxy-process";
+import { drainTarget, haproxyAdmin, startHaproxy, type HaproxyProcess } from "./haproxy-process";
 import { LOCAL_PACE, type LocalPace, LoopbackMap, nodeLaunchLocally } from "./loopback";
 import { type PublisherLoop, startPublisherLoop } from "./publisher-loop";
 import { drainNode, type NodeAgentSettings, setAgentState, startAgent } from "./node-agent";
@@ -51,6 +51,14 @@ export const LOCAL_BURST_NODES_MAX = 2;
 /** How long a burst group takes to replace a dead node here (minutes in the clouds: a new instance boots). */
 export const BURST_REPLACE_MS = 2000;
 
+
+/** Whether a node serves nothing now: llama-server's own gauge of requests in progress (its /metrics, --metrics). */
+async function nodeIdle(baseUrl: string, apiKey: string): Promise<boolean> {
+  const r = await fetch(`${baseUrl}/metrics`, { headers: { authorization: `Bearer ${apiKey}` }, signal: AbortSignal.timeout(2000) });
+  if (!r.ok) return false;
+  const m = /^llamacpp:requests_processing\s+([\d.]+)/m.exec(await r.text());
+  return m !== null && Number(m[1]) === 0;
+}
 export interface LocalFleetOptions {
   stack?: string;
   /** The entry's port: that port or a PortBusy error; 0 any free port; undefined the preferred one when free. */
@@ -357,7 +365,21 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
     for (const p of f.burst) {
       const max = Math.min(p.scaling.max, LOCAL_BURST_NODES_MAX);
       const nodePorts = await Promise.all(Array.from({ length: max }, () => reserve()));
-      const pool = localPool({ name: p.name, reservations: nodePorts, boot: (r, i) => bootNode(`${p.name}-${i}`, p.node)(r), replaceAfterMs: BURST_REPLACE_MS, log: event });
+      const adminSocket = path.join(work, `${p.name}-lb.sock`);
+      const backend = p.lb.kind === "aws-nlb-tls" ? NLB_BACKEND : GCP_LB_BACKEND;
+      const drainWindowMs = 1000 * (p.lb.kind === "aws-nlb-tls" ? p.lb.deregistrationDelaySeconds : (p.lb.drainingSeconds ?? 0));
+      const pool = localPool({
+        name: p.name,
+        reservations: nodePorts,
+        boot: (r, i) => bootNode(`${p.name}-${i}`, p.node)(r),
+        replaceAfterMs: BURST_REPLACE_MS,
+        drain: async (i, node) => {
+          const r = await drainTarget(adminSocket, `${backend}/node${i}`, drainWindowMs, () => nodeIdle(node.baseUrl, apiKey));
+          event(`${p.name} pool: node ${i} drained in ${r.waitedMs} ms${r.idle ? "" : " (still serving when the window ended)"}`);
+        },
+        ready: (i) => haproxyAdmin(adminSocket, `set server ${backend}/node${i} state ready`).then(() => undefined),
+        log: event,
+      });
       pools.push(pool);
       const certFile = path.join(work, `${p.name}-lb.pem`);
       writeFileSync(certFile, `${p.tls.certPem.trim()}\n${p.tls.chainPem.trim() ? `${p.tls.chainPem.trim()}\n` : ""}${p.tls.keyPem.trim()}\n`, { mode: 0o600 });
@@ -365,8 +387,8 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
       const targets = nodePorts.map((r, i) => ({ name: `node${i}`, address: "127.0.0.1", port: r.port }));
       const config =
         p.lb.kind === "aws-nlb-tls"
-          ? renderNlbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs })
-          : renderGcpLbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs });
+          ? renderNlbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs, adminSocket })
+          : renderGcpLbConfig({ lb: p.lb, listen, certFile, targets, checkIntervalMs: pace.lbCheckIntervalMs, adminSocket });
       const lb = await cloudService(`the ${p.name} pool's load balancer`, config, path.join(work, `${p.name}-lb.cfg`), listen.port);
       lbs.push(lb);
       const tlsName = serversOf(section(first.haproxy, "backend", `burst_${p.name}`) ?? { kind: "backend", name: "", lines: [], line: 0 })[0]?.options.verifyhost ?? "";

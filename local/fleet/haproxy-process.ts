@@ -98,3 +98,16 @@ export function haproxyAdmin(socket: string, command: string, timeoutMs = 5000):
     });
   });
 }
+
+/**
+ * Drains a load balancer's target as the clouds deregister one: no new connections to it (`state drain`), then, once
+ * `idle()` says its node serves nothing or the window has passed, out of rotation (`state maint`).
+ */
+export async function drainTarget(socket: string, server: string, windowMs: number, idle: () => Promise<boolean>): Promise<{ waitedMs: number; idle: boolean }> {
+  const started = Date.now();
+  await haproxyAdmin(socket, `set server ${server} state drain`);
+  let quiet = false;
+  while (!(quiet = await idle().catch(() => false)) && Date.now() - started < windowMs) await new Promise((r) => setTimeout(r, 200));
+  await haproxyAdmin(socket, `set server ${server} state maint`);
+  return { waitedMs: Date.now() - started, idle: quiet };
+}

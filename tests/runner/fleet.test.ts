@@ -60,6 +60,10 @@ describe("runner against the local fleet", () => {
     expect(fo).toMatchObject({ starved: cheapest, served_by_next: facts.burstOrder[1]?.replace(/^burst_/, "") });
     expect(Number(fo.next_up_ms)).toBeGreaterThanOrEqual(Number(fo.failover_s) * 1000);
     expect(Number(fo.refused_launches)).toBeGreaterThan(0);
+    const scaledIn = m("scale-in under load");
+    expect(scaledIn).toMatchObject({ pool: cheapest });
+    expect(Number(scaledIn.on_pool)).toBeGreaterThan(0);
+    expect(String(scaledIn.drained)).toMatch(/node \d drained in \d+ ms/);
     const killed = m("a base node killed");
     expect(Number(killed.retries)).toBeGreaterThanOrEqual(Number(killed.waiting_on_killed));
     expect(Number(killed.waiting_on_killed)).toBeGreaterThan(0);

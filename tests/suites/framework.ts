@@ -40,6 +40,8 @@ export interface FleetScalingControl {
   setCapacity(pool: string, available: boolean): void;
   /** The routers' failover time here (a pool with demand and nothing up this long is starved). */
   failoverSeconds: number;
+  /** The group removes nodes down to `n` now (a scale-in), each drained by its load balancer first. */
+  scaleIn(pool: string, n: number): Promise<void>;
 }
 
 /** What the fleet suite knows about the router it tests. */

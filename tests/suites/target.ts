@@ -71,6 +71,11 @@ export function fleetContext(fleet: LocalFleet): FleetContext {
           b.pool.setCapacity(available);
         },
         failoverSeconds: fleet.pace.failoverSeconds,
+        scaleIn: async (pool, n) => {
+          const b = fleet.burst.find((x) => x.name === pool);
+          if (!b) throw new Error(`no burst pool ${pool} (pools: ${fleet.burst.map((x) => x.name).join(", ")})`);
+          await b.pool.scaleTo(n);
+        },
       },
     },
     spec: { queueDepth: fleet.facts.queueDepth, queueTimeoutSeconds: fleet.facts.queueTimeoutSeconds, burstOrder: fleet.facts.burstOrder },
