@@ -494,9 +494,11 @@ export async function startLocalFleet(o: LocalFleetOptions = {}): Promise<LocalF
           const t0 = Date.now();
           await drainNode(b.agentSettings, (l) => log(`${b.name}: ${l}`));
           const t1 = Date.now();
-          // The new node: the unit's ExecStartPre puts the agent back to "ready", then the boot path starts it.
-          await setAgentState(b.agentSettings, "ready");
+          // The old node goes while its agent still says "drain" (the routers send the base's requests to the pools'
+          // failover servers meanwhile); the new node's unit puts the agent back to "ready" once it starts, as
+          // ExecStartPre does on the new server, whose checks rise only once it serves.
           await b.process.replace();
+          await setAgentState(b.agentSettings, "ready");
           const t2 = Date.now();
           event(`rolling update: ${b.name} replaced; its gate waits until every router sees it up`);
           await runGate(gateScript, { host: domain, address: "127.0.0.1", port: entryPort.port, apiKey, caPem: readFileSync(entryCert.cert, "utf8") }, log);
