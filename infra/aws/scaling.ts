@@ -12,21 +12,23 @@ import { ALARM_PERIOD_SECONDS, awsStepAdjustments, DEMAND_METRIC, SCALE_OUT_THRE
  * so a dead publisher reads as missing (the liveness of the routers is watched, docs/architecture.md), never as 0.
  */
 export function demandQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-  const ids = routers.map((_, i) => `r${i}`);
-  return [
-    ...routers.map((router, i) => ({
-      id: ids[i] as string,
-      returnData: false,
-      metric: {
-        namespace: DEMAND_METRIC.awsNamespace,
-        metricName: DEMAND_METRIC.awsMetricName,
-        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
-        period: ALARM_PERIOD_SECONDS,
-        stat: "Maximum",
-      },
-    })),
-    { id: "demand", expression: `SUM([${ids.join(", ")}])`, label: "burst demand (slots)", returnData: true },
-  ];
+  const series = routerSeries(routers, "r", "Maximum");
+  return [...series, { id: "demand", expression: `SUM([${series.map((q) => q.id).join(", ")}])`, label: "burst demand (slots)", returnData: true }];
+}
+
+/** One query per router over its own demand series (Pool=aws, Router=<name>), ids `<prefix><i>`, with a statistic. */
+function routerSeries(routers: readonly string[], prefix: string, stat: string): Array<aws.types.input.cloudwatch.MetricAlarmMetricQuery & { id: string }> {
+  return routers.map((router, i) => ({
+    id: `${prefix}${i}`,
+    returnData: false,
+    metric: {
+      namespace: DEMAND_METRIC.awsNamespace,
+      metricName: DEMAND_METRIC.awsMetricName,
+      dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
+      period: ALARM_PERIOD_SECONDS,
+      stat,
+    },
+  }));
 }
 
 /**
@@ -55,21 +57,8 @@ export const PUBLISHER_SILENT_MINUTES = 5;
  * over the whole range, and the smallest of them; below 1 for PUBLISHER_SILENT_MINUTES means a router went silent.
  */
 export function publisherLivenessQueries(routers: readonly string[]): aws.types.input.cloudwatch.MetricAlarmMetricQuery[] {
-  const ids = routers.map((_, i) => `c${i}`);
-  return [
-    ...routers.map((router, i) => ({
-      id: ids[i] as string,
-      returnData: false,
-      metric: {
-        namespace: DEMAND_METRIC.awsNamespace,
-        metricName: DEMAND_METRIC.awsMetricName,
-        dimensions: { [DEMAND_METRIC.awsDimension]: "aws", Router: router },
-        period: ALARM_PERIOD_SECONDS,
-        stat: "SampleCount",
-      },
-    })),
-    { id: "published", expression: `MIN([${ids.map((id) => `FILL(${id}, 0)`).join(", ")}])`, label: "points from the quietest router", returnData: true },
-  ];
+  const series = routerSeries(routers, "c", "SampleCount");
+  return [...series, { id: "published", expression: `MIN([${series.map((q) => `FILL(${q.id}, 0)`).join(", ")}])`, label: "points from the quietest router", returnData: true }];
 }
 
 export interface DemandScalingArgs {

@@ -1,7 +1,6 @@
 /** The update plan: every resource's step from one plan of a stack to another, and what the update would break. */
 import type { PlanResource, PlanResult } from "../plan";
-import type { ReplaceReason } from "../force-new";
-import { type Action, diffPlans } from "./diff";
+import { type Action, diffPlans, type ResourceStep } from "./diff";
 import { type Finding, findings } from "./findings";
 
 export interface AgainstInfo {
@@ -12,17 +11,9 @@ export interface AgainstInfo {
   commit?: string;
 }
 
-export interface UpdateStep {
-  urn: string;
-  type: string;
-  name: string;
-  action: Action;
-  changed: string[];
-  replaceReasons: ReplaceReason[];
+/** A resource's step as the plan reports it: the diff's step without labels, options and sources of disruption. */
+export interface UpdateStep extends Pick<ResourceStep, "urn" | "type" | "name" | "action" | "changed" | "replaceReasons" | "deleteFirst" | "order" | "after"> {
   disruptive: Array<{ path: string; effect: string }>;
-  deleteFirst: boolean;
-  order: number;
-  after: string[];
 }
 
 export interface UpdatePlan {

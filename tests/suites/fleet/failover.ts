@@ -4,11 +4,10 @@
  * that pool starved and gives its share of the queue to the next pool, whose node boots and serves. Every request
  * completes (the base queue holds them meanwhile); the starved pool never comes up.
  */
-import { serversOf } from "../../../local/fleet/router-metrics";
 import { expect, Skip, type SuiteTest } from "../framework";
-import { type Answer, ask, holdTokens, tally } from "./hold";
+import { holdTokens, tally } from "./hold";
 import { controlOf, fleetOf, idle, layout, until } from "./router";
-import { drained, serverState } from "./scale-from-zero";
+import { drained, loadUntilServing, serverState } from "./scale-from-zero";
 
 export const failover: SuiteTest = {
   name: "a pool that gets no spot capacity: the routers give its share to the next pool, which serves it; nothing fails",
@@ -27,26 +26,7 @@ export const failover: SuiteTest = {
       const { baseSlots } = layout(zero);
       const eventsBefore = scaling.events().length;
       const clients = baseSlots + 2;
-      const answers: Answer[] = [];
-      let running = true;
-      const client = async () => {
-        while (running) answers.push(await ask(ctx, hold.tokens));
-      };
-      const t0 = performance.now();
-      const load = Array.from({ length: clients }, client);
-      let upMs = 0;
-      let err: unknown;
-      try {
-        const up = await until(ctx, `the ${second} pool up in the router`, (m) => serverState(m, `burst_${second}`) === "UP", scaling.failoverSeconds * 1000 + 90_000, 100);
-        upMs = performance.now() - t0;
-        await until(ctx, `the ${second} pool serving`, (m) => (serversOf(m, `burst_${second}`)[0]?.sessionsTotal ?? 0) >= (serversOf(up, `burst_${second}`)[0]?.sessionsTotal ?? 0) + 4, 30_000, 100);
-      } catch (e) {
-        err = e;
-      } finally {
-        running = false;
-        await Promise.all(load);
-      }
-      if (err) throw err;
+      const { answers, upMs } = await loadUntilServing(ctx, clients, hold.tokens, second, scaling.failoverSeconds * 1000 + 90_000);
       const t = tally(answers);
       const events = scaling.events().slice(eventsBefore);
       const refused = events.filter((e) => e.pool === first && e.error).length;

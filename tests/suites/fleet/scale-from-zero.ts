@@ -24,6 +24,30 @@ export async function drained(ctx: SuiteContext, nodes: () => Record<string, num
   return until(ctx, `every burst server down (${what})`, (m) => [...m.backends.keys()].filter((p) => p.startsWith("burst_")).every((p) => serverState(m, p) === "DOWN"), Math.max(1000, deadline - performance.now()), 100);
 }
 
+/**
+ * `clients` send requests back to back (each the next as soon as its last is answered) until `pool` is up in the
+ * router and has served a few more; then they stop. Resolves with every answer and how long the pool took to be up.
+ */
+export async function loadUntilServing(ctx: SuiteContext, clients: number, tokens: number, pool: string, upTimeoutMs: number): Promise<{ answers: Answer[]; upMs: number }> {
+  const answers: Answer[] = [];
+  let running = true;
+  const client = async () => {
+    while (running) answers.push(await ask(ctx, tokens));
+  };
+  const t0 = performance.now();
+  const load = Array.from({ length: clients }, client);
+  try {
+    const up = await until(ctx, `the ${pool} pool up in the router`, (m) => serverState(m, `burst_${pool}`) === "UP", upTimeoutMs, 100);
+    const upMs = performance.now() - t0;
+    // Let the pool serve a few requests before the clients stop.
+    await until(ctx, `the ${pool} pool serving`, (m) => (serversOf(m, `burst_${pool}`)[0]?.sessionsTotal ?? 0) >= (serversOf(up, `burst_${pool}`)[0]?.sessionsTotal ?? 0) + 4, 30_000, 100);
+    return { answers, upMs };
+  } finally {
+    running = false;
+    await Promise.all(load);
+  }
+}
+
 export const scaleFromZero: SuiteTest = {
   name: "burst pools scale from zero on the router's demand: 0 -> 1 while the base overflows, back to 0 after the quiet period",
   timeoutMs: 240_000,
@@ -46,27 +70,7 @@ export const scaleFromZero: SuiteTest = {
 
       // More clients than base slots, each sending the next request as soon as its last one is answered.
       const clients = baseSlots + 2;
-      const answers: Answer[] = [];
-      let running = true;
-      const client = async () => {
-        while (running) answers.push(await ask(ctx, hold.tokens));
-      };
-      const t1 = performance.now();
-      const load = Array.from({ length: clients }, client);
-      let upMs: number | undefined;
-      let err: unknown;
-      try {
-        const up = await until(ctx, `the ${first} pool up in the router`, (m) => serverState(m, `burst_${first}`) === "UP", 90_000, 100);
-        upMs = performance.now() - t1;
-        // Let the pool serve a few requests before the clients stop.
-        await until(ctx, `the ${first} pool serving`, (m) => (serversOf(m, `burst_${first}`)[0]?.sessionsTotal ?? 0) >= (serversOf(up, `burst_${first}`)[0]?.sessionsTotal ?? 0) + 4, 30_000, 100);
-      } catch (e) {
-        err = e;
-      } finally {
-        running = false;
-        await Promise.all(load);
-      }
-      if (err) throw err;
+      const { answers, upMs } = await loadUntilServing(ctx, clients, hold.tokens, first, 90_000);
       const loadEnded = performance.now();
       const peak = scaling.demandPeak(first, loadStarted);
       const t = tally(answers);
